@@ -1,0 +1,3 @@
+using Gongji.Cli;
+
+return await Commands.RunAsync(args);
