@@ -1,44 +1,314 @@
+using System.Diagnostics;
+using System.Globalization;
 using Gongji.Conformance;
+using Gongji.Demo;
+using Gongji.Engine;
+using Gongji.Engine.Model;
+using Gongji.Engine.Parameters;
+using Gongji.Loading;
+using Gongji.Runs;
+using Gongji.Store;
+using Microsoft.EntityFrameworkCore;
 
 namespace Gongji.Cli;
 
 /// <summary>The gongji command: a table of contents of what Gongji does from a terminal.</summary>
 internal static class Commands
 {
+    private const string Usage = """
+        gongji — 共济 因病致贫返贫防范 (Zhejiang)
+
+          gongji demo [--county 330108] [--persons 2000] [--years 2023,2024] [--seed N] [--out DIR]
+                build a synthetic county in the data.md formats; without --out it is loaded into the store and run
+          gongji load PATH... [--kind KIND]        load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all
+          gongji run --region CODE --year Y [--param name=value]... [--out DIR]
+          gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]...
+                compute every payer's share of a region-year and write the results of data.md
+          gongji explain --household ID | --person PSN_NO --year Y [--param name=value]...
+                the payer waterfall of a household's (or person's) year, each step with its clause
+          gongji params [--assumed] [--region CODE]   dated parameters with their clauses
+          gongji runs                              the runs kept in the store
+          gongji cases PATH...                     run conformance cases (.yaml files or folders)
+
+        Store: --db PATH (SQLite file), --db postgres://user@host:port/db or "Host=…" (PostgreSQL);
+        default GONGJI_DB, else data/gongji.db.
+        """;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        await Task.Yield();
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            PrintUsage();
+            Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        return args[0] switch
+        try
         {
-            "cases" => RunCases(args[1..]),
-            _ => Unknown(args[0]),
-        };
+            return args[0] switch
+            {
+                "cases" => RunCases(args[1..]),
+                "demo" => await DemoAsync(Options.Parse(args[1..])),
+                "load" => await LoadAsync(Options.Parse(args[1..])),
+                "run" => await RunYearAsync(Options.Parse(args[1..])),
+                "explain" => await ExplainAsync(Options.Parse(args[1..])),
+                "params" => Params(Options.Parse(args[1..], "assumed")),
+                "runs" => await RunsAsync(Options.Parse(args[1..])),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"gongji: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (PolicyNotInForceException e)
+        {
+            Console.Error.WriteLine($"gongji: 拒绝计算 refused: {e.Message}");
+            return 3;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"gongji: {e.Message}");
+            return 1;
+        }
     }
 
-    private static int Unknown(string command)
+    private static async Task<GongjiStore> OpenStoreAsync(Options o)
     {
-        Console.Error.WriteLine($"gongji: unknown command '{command}'");
-        PrintUsage();
-        return 2;
+        var store = GongjiStore.FromSetting(o.Get("db"));
+        await store.MigrateAsync();
+        return store;
     }
 
-    private static void PrintUsage() => Console.WriteLine("""
-        gongji — 因病致贫返贫防范 (Gongji)
+    private static async Task<int> DemoAsync(Options o)
+    {
+        var years = (o.Get("years") ?? "2023,2024").Split(',').Select(y => int.Parse(y, CultureInfo.InvariantCulture)).ToList();
+        var options = new DemoOptions { County = o.Get("county") ?? "330108", Persons = o.Int("persons", 2000), Years = years, Seed = o.Int("seed", 20230101) };
+        var outFolder = o.Get("out");
+        var folder = outFolder ?? Path.Combine(Environment.GetEnvironmentVariable("GONGJI_DATA") ?? "data", $"demo-{options.County}");
+        var watch = Stopwatch.StartNew();
+        Console.WriteLine($"生成示范县 demo county {options.County} {Gongji.Reference.Divisions.Zhejiang.FullName(options.County)}: {options.Persons:N0} insured people, years {string.Join(",", years)}, seed {options.Seed}");
+        var progress = Console.IsErrorRedirected ? null : new Progress<long>(n => Console.Error.Write($"\r  {n:N0} / {options.Persons:N0} people"));
+        var files = new DemoCounty(options).Write(folder, progress);
+        ConsoleProgress.Clear();
+        var bytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
+        foreach (var (name, rows) in files.RowsByFile.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"  {name,-20} {rows,12:N0} rows");
+        }
+        Console.WriteLine($"  wrote {bytes / 1048576.0:N1} MiB to {folder} in {watch.Elapsed.TotalSeconds:N1} s");
+        if (outFolder is not null)
+        {
+            return 0;
+        }
+        var store = await OpenStoreAsync(o);
+        var paths = Loader.OrderForLoading(Directory.EnumerateFiles(folder, "*.csv").Where(f => !f.EndsWith(".errors.csv", StringComparison.Ordinal)));
+        var code = await LoadFilesAsync(store, paths, null);
+        if (code != 0)
+        {
+            return code;
+        }
+        var year = years.Max();
+        Console.WriteLine();
+        Console.WriteLine($"计算 {options.County} {year} 年度 (gongji run --region {options.County} --year {year}):");
+        var report = await new RunService(store, TimeProvider.System).RunAsync(options.County, year, o.Parameters(), Path.Combine("out", $"{options.County}-{year}"));
+        PrintRun(report);
+        var sample = report.Result.Households.Where(h => h[Payer.CapFund].IsPositive).Select(h => h.Household.Id).FirstOrDefault()
+            ?? report.Result.Households.OrderByDescending(h => h.MedfeeSumamt).Select(h => h.Household.Id).FirstOrDefault();
+        if (sample is not null)
+        {
+            Console.WriteLine($"Try: gongji explain --household {sample} --year {year}");
+        }
+        return 0;
+    }
 
-          gongji cases PATH...                  run conformance cases (.yaml files or folders)
-        """);
+    private static async Task<int> LoadAsync(Options o)
+    {
+        if (o.Positional.Count == 0)
+        {
+            throw new UsageException("give one or more files to load");
+        }
+        var store = await OpenStoreAsync(o);
+        var paths = o.Positional.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p).Where(f => (f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase)) && !f.EndsWith(".errors.csv", StringComparison.OrdinalIgnoreCase)) : [p]);
+        return await LoadFilesAsync(store, Loader.OrderForLoading(paths), o.Get("kind"));
+    }
+
+    private static async Task<int> LoadFilesAsync(GongjiStore store, IReadOnlyList<string> paths, string? kind)
+    {
+        var failed = 0;
+        var loader = new Loader(store, TimeProvider.System) { Progress = new ConsoleProgress() };
+        Console.WriteLine($"载入 loading into {store.Describe()}");
+        foreach (var path in paths)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = await loader.LoadAsync(path, kind);
+            ConsoleProgress.Clear();
+            if (!result.Succeeded)
+            {
+                failed++;
+                Console.WriteLine($"✗ {path} ({result.Kind}, {result.Encoding}): {result.Errors.Count} bad row value(s) — nothing was loaded from this file");
+                foreach (var e in result.Errors.Take(50))
+                {
+                    Console.WriteLine($"    {e}");
+                }
+                if (result.Errors.Count > 50)
+                {
+                    Console.WriteLine($"    … {result.Errors.Count - 50} more");
+                }
+                Console.WriteLine($"    error file: {result.ErrorFile}");
+                continue;
+            }
+            var c = result.Counts!;
+            Console.WriteLine($"✓ {Path.GetFileName(path),-22} {result.Kind,-14} {result.Encoding,-8} {result.Rows,10:N0} rows: {c.Inserted:N0} new, {c.Replaced:N0} replaced, {c.Unchanged:N0} unchanged ({watch.Elapsed.TotalSeconds:N1} s)");
+            foreach (var w in result.Warnings.Take(5))
+            {
+                Console.WriteLine($"    warning: {w}");
+            }
+        }
+        await using var db = store.CreateDb();
+        Console.WriteLine($"store now holds: {await db.Households.CountAsync():N0} households, {await db.Persons.CountAsync():N0} persons, {await db.Identities.CountAsync():N0} identities, " +
+            $"{await db.Enrolments.CountAsync():N0} enrolments, {await db.Settlements.CountAsync():N0} settlements ({await db.SettlementHistory.CountAsync():N0} replaced versions kept), " +
+            $"{await db.Aids.CountAsync():N0} aids, {await db.FeeDetails.CountAsync():N0} fee details");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> RunYearAsync(Options o)
+    {
+        var region = o.Required("region");
+        var year = o.Int("year", 0);
+        if (year == 0)
+        {
+            throw new UsageException("--year is required");
+        }
+        RunReport report;
+        if (o.Get("from") is { } from)
+        {
+            var to = o.Required("to");
+            var watch = Stopwatch.StartNew();
+            report = RunService.RunFromFiles(from, region, year, o.Parameters(), to);
+            Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s");
+        }
+        else
+        {
+            var store = await OpenStoreAsync(o);
+            report = await new RunService(store, TimeProvider.System).RunAsync(region, year, o.Parameters(), o.Get("out") ?? Path.Combine("out", $"{region}-{year}"));
+        }
+        PrintRun(report);
+        return 0;
+    }
+
+    private static void PrintRun(RunReport report)
+    {
+        var r = report.Result;
+        Console.WriteLine($"{(report.RunId is { } id ? $"run #{id}" : "run")} {report.Region} {report.Year}: {r.Persons.Count:N0} people with bills, {r.Households.Count:N0} assisted households; inputs {report.Fingerprint}, parameters {r.ParameterVersion}");
+        var total = Money.Sum(r.Persons.Select(p => p.MedfeeSumamt));
+        Console.WriteLine($"  {"医疗总费用 total",-34}{Waterfall.Yuan(total),18}");
+        foreach (var payer in Payers.All)
+        {
+            var amount = payer == Payer.CapFund ? Money.Sum(r.Households.Select(h => h[payer])) : r.Total(payer);
+            if (!amount.IsZero)
+            {
+                Console.WriteLine($"  {payer.ChineseName() + " " + payer.Id(),-34}{Waterfall.Yuan(amount),18}");
+            }
+        }
+        Console.WriteLine($"  {"个人负担 personal_burden",-34}{Waterfall.Yuan(Money.Sum(r.Persons.Select(p => p.BurdenAfterHouseholdTiers))),18}");
+        Console.WriteLine("  预警 warnings: " + (r.Warnings.Count == 0 ? "none" : string.Join("; ", r.Warnings.GroupBy(w => (w.Kind, w.Group)).OrderBy(g => g.Key).Select(g => $"{g.Key.Kind.ChineseName()}/{g.Key.Group.ChineseName()} {g.Count()}"))));
+        foreach (var i in r.Indicators)
+        {
+            Console.WriteLine($"  指标 {i.Id,-30} {i.Value,8:P2}" + (i.Target is { } t ? $"  目标 {t:P0}" : ""));
+        }
+        foreach (var n in r.Notices)
+        {
+            Console.WriteLine($"  注意 {n}");
+        }
+        if (report.Files.Count > 0)
+        {
+            Console.WriteLine($"  results: {Path.GetDirectoryName(report.Files[0])}/ ({string.Join(", ", report.Files.Select(Path.GetFileName))})");
+        }
+    }
+
+    private static async Task<int> ExplainAsync(Options o)
+    {
+        var id = o.Get("household") ?? o.Get("person") ?? throw new UsageException("--household ID or --person PSN_NO is required");
+        var year = o.Int("year", 0);
+        if (year == 0)
+        {
+            throw new UsageException("--year is required");
+        }
+        var store = await OpenStoreAsync(o);
+        await using var db = store.CreateDb();
+        string? region;
+        if (o.Get("household") is not null)
+        {
+            region = (await db.Households.AsNoTracking().FirstOrDefaultAsync(h => h.HouseholdId == id))?.RegionCode;
+        }
+        else
+        {
+            var person = await db.Persons.AsNoTracking().FirstOrDefaultAsync(p => p.PsnNo == id);
+            region = person?.HouseholdId is { } hid ? (await db.Households.AsNoTracking().FirstOrDefaultAsync(h => h.HouseholdId == hid))?.RegionCode : person?.InsuplcAdmdvs;
+        }
+        if (region is null)
+        {
+            Console.Error.WriteLine($"gongji explain: {id} is not in the store");
+            return 1;
+        }
+        // The whole county is computed: a budget-limited fund shares its money among everyone in it.
+        var (input, _, _) = await StoreSnapshot.ReadAsync(store, region[..6], year, o.Parameters());
+        var result = PayerEngine.Compute(input);
+        Console.Write(Waterfall.Render(result, id));
+        foreach (var n in result.Notices)
+        {
+            Console.WriteLine($"  注意 {n}");
+        }
+        return 0;
+    }
+
+    private static int Params(Options o)
+    {
+        var assumedOnly = o.Flag("assumed");
+        var region = o.Get("region");
+        foreach (var doc in ParameterBook.Default.Documents.OrderBy(d => d.Region, StringComparer.Ordinal))
+        {
+            if (region is not null && !region.StartsWith(doc.Region, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var values = doc.Parameters.SelectMany(kv => kv.Value).Where(v => !assumedOnly || v.Assumed).ToList();
+            if (values.Count == 0)
+            {
+                continue;
+            }
+            Console.WriteLine($"{doc.Region} {doc.RegionName} — {doc.Document}（{doc.Authority}），施行 {doc.InForce}");
+            foreach (var v in values)
+            {
+                var value = v.Value?.ToString(CultureInfo.InvariantCulture) ?? "(unset)";
+                var flags = (v.Assumed ? " [assumed]" : "") + (v.Deployment ? " [deployment]" : "");
+                Console.WriteLine($"  {v.Key,-48} {value,10}  {v.Validity,-23} {v.Clause}{flags}");
+                if (v.Description is not null)
+                {
+                    Console.WriteLine($"  {"",-48} {v.Description}" + (v.Source is null ? "" : $"（来源：{v.Source}）"));
+                }
+            }
+        }
+        Console.WriteLine($"parameter version {ParameterBook.Default.Version}");
+        return 0;
+    }
+
+    private static async Task<int> RunsAsync(Options o)
+    {
+        var store = await OpenStoreAsync(o);
+        foreach (var r in await new RunService(store, TimeProvider.System).ListAsync())
+        {
+            Console.WriteLine($"#{r.Id} {r.Region} {r.Year} at {r.FinishedAt:yyyy-MM-dd HH:mm:ss} inputs {r.InputsFingerprint} parameters {r.ParameterVersion} (through load batch {r.LastBatchId})");
+        }
+        return 0;
+    }
 
     private static int RunCases(string[] paths)
     {
         if (paths.Length == 0)
         {
-            Console.Error.WriteLine("gongji cases: give one or more .yaml files or folders");
-            return 2;
+            throw new UsageException("gongji cases: give one or more .yaml files or folders");
         }
         int passed = 0, failed = 0;
         foreach (var file in CaseRunner.FindCaseFiles(paths))
@@ -58,5 +328,34 @@ internal static class Commands
         }
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+}
+
+/// <summary>A progress bar on standard error while a file loads.</summary>
+internal sealed class ConsoleProgress : IProgress<(string File, long Rows, long Total)>
+{
+    public void Report((string File, long Rows, long Total) value)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            return; // a log file gets the summary lines, not a bar redrawn in place
+        }
+        var name = Path.GetFileName(value.File);
+        if (value.Total <= 0)
+        {
+            Console.Error.Write($"\r  checking {name}: {value.Rows:N0} rows   ");
+            return;
+        }
+        var share = Math.Clamp((double)value.Rows / value.Total, 0, 1);
+        var filled = (int)(share * 30);
+        Console.Error.Write($"\r  writing {name} [{new string('#', filled)}{new string('.', 30 - filled)}] {share,4:P0} {value.Rows:N0}/{value.Total:N0}   ");
+    }
+
+    public static void Clear()
+    {
+        if (!Console.IsErrorRedirected)
+        {
+            Console.Error.Write("\r" + new string(' ', 100) + "\r");
+        }
     }
 }

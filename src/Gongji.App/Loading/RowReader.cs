@@ -1,0 +1,187 @@
+using System.Globalization;
+
+namespace Gongji.Loading;
+
+/// <summary>A bad value: the row, the column as the file names it, the value and why.</summary>
+public sealed record RowError(int Row, string Column, string Value, string Reason)
+{
+    public override string ToString() => $"row {Row}, column {Column}, value '{Value}': {Reason}";
+}
+
+/// <summary>Typed access to one row by field name (aliases resolved at the header), collecting errors.</summary>
+public sealed class RowReader
+{
+    private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyyMMdd", "yyyy/M/d", "yyyy-M-d", "yyyy/MM/dd"];
+    private static readonly string[] TimeFormats =
+        ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyyMMdd", "yyyy/M/d", "yyyy/M/d H:mm:ss", "yyyyMMddHHmmss", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm"];
+
+    private readonly Dictionary<string, int> _columns;
+    private readonly string[] _header;
+    private readonly bool _spreadsheet;
+    private string[] _cells = [];
+
+    public RowReader(string[] header, IReadOnlyDictionary<string, string> aliases, bool spreadsheet)
+    {
+        _header = header;
+        _spreadsheet = spreadsheet;
+        _columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.Length; i++)
+        {
+            var name = header[i].Trim();
+            var field = aliases.TryGetValue(name, out var canonical) ? canonical : name;
+            _columns.TryAdd(field, i);
+        }
+    }
+
+    public int Row { get; private set; }
+    public List<RowError> Errors { get; } = [];
+
+    public bool Has(string field) => _columns.ContainsKey(field);
+
+    public void Next(int row, string[] cells)
+    {
+        Row = row;
+        _cells = cells;
+    }
+
+    private string ColumnName(string field) => _columns.TryGetValue(field, out var i) ? _header[i] : field;
+
+    public void Error(string field, string value, string reason) => Errors.Add(new RowError(Row, ColumnName(field), value, reason));
+
+    public string? Text(string field)
+    {
+        if (!_columns.TryGetValue(field, out var i) || i >= _cells.Length)
+        {
+            return null;
+        }
+        var v = _cells[i].Trim();
+        return v.Length == 0 ? null : v;
+    }
+
+    public string? Required(string field)
+    {
+        var v = Text(field);
+        if (v is null)
+        {
+            Error(field, "", "required, but empty");
+        }
+        return v;
+    }
+
+    /// <summary>Decimal yuan with at most 2 decimals, thousands separators allowed (data.md); returned as fen.</summary>
+    public long? Fen(string field, bool required = false, bool allowNegative = true)
+    {
+        var v = required ? Required(field) : Text(field);
+        if (v is null)
+        {
+            return null;
+        }
+        var cleaned = v.Replace(",", "", StringComparison.Ordinal).Replace("，", "", StringComparison.Ordinal);
+        if (!decimal.TryParse(cleaned, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var yuan))
+        {
+            Error(field, v, "not an amount in yuan");
+            return null;
+        }
+        if (decimal.Round(yuan, 2) != yuan)
+        {
+            Error(field, v, "more than two decimals (money is to the fen)");
+            return null;
+        }
+        if (!allowNegative && yuan < 0)
+        {
+            Error(field, v, "must not be negative");
+            return null;
+        }
+        return (long)(yuan * 100m);
+    }
+
+    public DateOnly? Date(string field, bool required = false)
+    {
+        var v = required ? Required(field) : Text(field);
+        if (v is null)
+        {
+            return null;
+        }
+        if (DateOnly.TryParseExact(v, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            return d;
+        }
+        if (DateTime.TryParseExact(v, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+        {
+            return DateOnly.FromDateTime(t);
+        }
+        if (_spreadsheet && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial) && serial is > 1 and < 2958465)
+        {
+            return DateOnly.FromDateTime(DateTime.FromOADate(serial));
+        }
+        Error(field, v, "not a date (yyyy-MM-dd, yyyyMMdd or yyyy/M/d)");
+        return null;
+    }
+
+    public DateTime? Timestamp(string field, bool required = false)
+    {
+        var v = required ? Required(field) : Text(field);
+        if (v is null)
+        {
+            return null;
+        }
+        if (DateTime.TryParseExact(v, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+        {
+            return t;
+        }
+        if (_spreadsheet && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial) && serial is > 1 and < 2958465)
+        {
+            return DateTime.FromOADate(serial);
+        }
+        Error(field, v, "not a date-time (yyyy-MM-dd HH:mm:ss, yyyy-MM-dd, yyyyMMdd or yyyy/M/d)");
+        return null;
+    }
+
+    public int? Int(string field, int min, int max)
+    {
+        var v = Text(field);
+        if (v is null)
+        {
+            return null;
+        }
+        if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) || i < min || i > max)
+        {
+            Error(field, v, $"a whole number from {min} to {max}");
+            return null;
+        }
+        return i;
+    }
+
+    public bool Bool(string field, bool fallback)
+    {
+        var v = Text(field);
+        switch (v?.ToLowerInvariant())
+        {
+            case null:
+                return fallback;
+            case "1" or "true" or "y" or "yes" or "是":
+                return true;
+            case "0" or "false" or "n" or "no" or "否":
+                return false;
+            default:
+                Error(field, v, "0 or 1");
+                return fallback;
+        }
+    }
+
+    /// <summary>A division code of 6, 9 or 12 digits (GB/T 2260 and township codes).</summary>
+    public string? Division(string field, bool required, params int[] lengths)
+    {
+        var v = required ? Required(field) : Text(field);
+        if (v is null)
+        {
+            return null;
+        }
+        if (!lengths.Contains(v.Length) || !v.All(char.IsAsciiDigit))
+        {
+            Error(field, v, $"a division code of {string.Join(" or ", lengths)} digits");
+            return null;
+        }
+        return v;
+    }
+}

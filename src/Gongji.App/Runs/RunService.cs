@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Gongji.Engine;
+using Gongji.Engine.Model;
+using Gongji.Engine.Parameters;
+using Gongji.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gongji.Runs;
+
+public sealed record RunReport(long? RunId, string Region, int Year, RegionYearResult Result, string Fingerprint, IReadOnlyList<string> Files);
+
+/// <summary>
+/// <c>gongji run</c>: one region-year computed by the engine over the store, kept as a frozen run
+/// (inputs fingerprint, parameter version, the last load batch it saw, time) and exported.
+/// </summary>
+public sealed class RunService(GongjiStore store, TimeProvider clock)
+{
+    public async Task<RunReport> RunAsync(string region, int year, IReadOnlyDictionary<string, decimal> parameters, string? outFolder, CancellationToken ct = default)
+    {
+        var started = clock.GetUtcNow();
+        var (input, fingerprint, lastBatch) = await StoreSnapshot.ReadAsync(store, region, year, parameters, ct);
+        if (input.Persons.Count == 0)
+        {
+            // Still refuse a region-year without a policy, even when the store holds nobody there.
+            RegionPolicy.For(ParameterBook.Default, region.Length >= 6 ? region[..6] : region.PadRight(6, '0'), year, parameters);
+        }
+        var result = PayerEngine.Compute(input);
+        var files = outFolder is null ? [] : ResultFiles.Write(result, region, outFolder);
+        await using var db = store.CreateDb();
+        var run = new RunRow
+        {
+            Region = region,
+            Year = year,
+            InputsFingerprint = fingerprint,
+            ParameterVersion = result.ParameterVersion,
+            ParametersJson = JsonSerializer.Serialize(parameters),
+            LastBatchId = lastBatch,
+            StartedAt = started,
+            FinishedAt = clock.GetUtcNow(),
+            SummaryJson = JsonSerializer.Serialize(Summary(result)),
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(ct);
+        return new RunReport(run.Id, region, year, result, fingerprint, files);
+    }
+
+    public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to)
+    {
+        var input = FileSnapshot.Read(from, region, year, parameters);
+        var result = PayerEngine.Compute(input);
+        var files = ResultFiles.Write(result, region, to);
+        return new RunReport(null, region, year, result, StoreSnapshot.Fingerprint(input.Persons, input.Households, input.Settlements, input.Aids), files);
+    }
+
+    public static Dictionary<string, object> Summary(RegionYearResult result) => new()
+    {
+        ["persons"] = result.Persons.Count,
+        ["households"] = result.Households.Count,
+        ["medfee_sumamt"] = Money.Sum(result.Persons.Select(p => p.MedfeeSumamt)).Yuan,
+        ["payers"] = Payers.All.ToDictionary(p => p.Id(), p => p == Payer.CapFund ? Money.Sum(result.Households.Select(h => h[p])).Yuan : result.Total(p).Yuan),
+        ["personal_burden"] = Money.Sum(result.Persons.Select(p => p.BurdenAfterHouseholdTiers)).Yuan,
+        ["warnings"] = result.Warnings.GroupBy(w => $"{w.Kind.Id()}/{w.Group.Id()}").ToDictionary(g => g.Key, g => g.Count()),
+        ["indicators"] = result.Indicators.ToDictionary(i => i.Id, i => i.Value),
+        ["notices"] = result.Notices,
+    };
+
+    public async Task<IReadOnlyList<RunRow>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = store.CreateDb();
+        return await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Take(50).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gongji.Store;
+
+/// <summary>The store, used directly by the features (no repository layer). Schema: Store/Migrations.</summary>
+public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(options)
+{
+    public DbSet<LoadBatch> LoadBatches => Set<LoadBatch>();
+    public DbSet<HouseholdRow> Households => Set<HouseholdRow>();
+    public DbSet<PersonRow> Persons => Set<PersonRow>();
+    public DbSet<IdentityRow> Identities => Set<IdentityRow>();
+    public DbSet<EnrolmentRow> Enrolments => Set<EnrolmentRow>();
+    public DbSet<SettlementRow> Settlements => Set<SettlementRow>();
+    public DbSet<SettlementHistoryRow> SettlementHistory => Set<SettlementHistoryRow>();
+    public DbSet<AidRow> Aids => Set<AidRow>();
+    public DbSet<FeeDetailRow> FeeDetails => Set<FeeDetailRow>();
+    public DbSet<IdentityCodeMapping> IdentityCodeMap => Set<IdentityCodeMapping>();
+    public DbSet<RunRow> Runs => Set<RunRow>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<LoadBatch>().ToTable("load_batches").HasKey(x => x.Id);
+        b.Entity<HouseholdRow>().ToTable("households").HasKey(x => x.HouseholdId);
+        b.Entity<PersonRow>().ToTable("persons").HasKey(x => x.PsnNo);
+        b.Entity<IdentityRow>().ToTable("identities").HasKey(x => new { x.PsnNo, x.IdetType, x.Begntime, x.Source });
+        b.Entity<EnrolmentRow>().ToTable("enrolments").HasKey(x => new { x.PsnNo, x.Insutype, x.Begndate });
+        b.Entity<SettlementRow>().ToTable("settlements").HasKey(x => x.SetlId);
+        b.Entity<SettlementHistoryRow>().ToTable("settlement_history").HasNoKey();
+        b.Entity<AidRow>().ToTable("aids").HasKey(x => new { x.Payer, x.VoucherNo });
+        b.Entity<FeeDetailRow>().ToTable("fee_details").HasKey(x => new { x.SetlId, x.FeedetlSn });
+        b.Entity<IdentityCodeMapping>().ToTable("identity_code_map").HasKey(x => x.RawCode);
+        b.Entity<RunRow>().ToTable("runs").HasKey(x => x.Id);
+
+        var postgres = Database.IsNpgsql();
+        foreach (var entity in b.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+                if (postgres && property.ClrType == typeof(DateTime))
+                {
+                    property.SetColumnType("timestamp without time zone");
+                }
+                if (postgres && property.Name.EndsWith("Json", StringComparison.Ordinal))
+                {
+                    property.SetColumnType("jsonb");
+                }
+            }
+        }
+        if (!postgres)
+        {
+            // SQLite has no DateTimeOffset ordering; times are stored as ISO text.
+            b.Entity<LoadBatch>().Property(x => x.LoadedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            b.Entity<RunRow>().Property(x => x.StartedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            b.Entity<RunRow>().Property(x => x.FinishedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0 && !char.IsUpper(name[i - 1]))
+            {
+                sb.Append('_');
+            }
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}
