@@ -53,6 +53,9 @@ public abstract class FileKind
     /// <summary>Fields whose presence in the header marks this kind of file.</summary>
     public abstract IReadOnlyList<string> Signature { get; }
 
+    /// <summary>Columns the header must have (data.md's required fields).</summary>
+    public virtual IReadOnlyList<string> RequiredColumns => Signature;
+
     public abstract object?[]? Parse(RowReader row, LoadContext context);
 
     public static readonly IReadOnlyList<FileKind> All =
@@ -180,6 +183,7 @@ public sealed class PersonsKind : FileKind
     public override string Table => "persons";
     public override IReadOnlyList<string> Key { get; } = ["psn_no"];
     public override IReadOnlyList<string> Signature { get; } = ["psn_no", "insutype"];
+    public override IReadOnlyList<string> RequiredColumns { get; } = ["psn_no"];
     public override IReadOnlyList<Column> Columns { get; } =
     [
         new("psn_no", ColumnType.Text), new("certno", ColumnType.Text), new("psn_cert_type", ColumnType.Text), new("psn_name", ColumnType.Text),
@@ -229,6 +233,7 @@ public sealed class IdentitiesKind : FileKind
     public override string Table => "identities";
     public override IReadOnlyList<string> Key { get; } = ["psn_no", "idet_type", "begntime", "source"];
     public override IReadOnlyList<string> Signature { get; } = ["psn_idet_type", "begntime"];
+    public override IReadOnlyList<string> RequiredColumns { get; } = ["psn_no", "psn_idet_type", "begntime"];
     public override IReadOnlyList<Column> Columns { get; } =
     [
         new("psn_no", ColumnType.Text), new("idet_type", ColumnType.Text), new("begntime", ColumnType.Date), new("endtime", ColumnType.Date),
@@ -317,6 +322,8 @@ public sealed class SettlementsKind : FileKind
     public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
     public override IReadOnlyList<string> Key { get; } = ["setl_id"];
     public override IReadOnlyList<string> Signature { get; } = ["setl_id", "medfee_sumamt"];
+    public override IReadOnlyList<string> RequiredColumns { get; } =
+        ["setl_id", "psn_no", "setl_time", "med_type", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "hifp_pay"];
 
     /// <summary>SETL_D and 5203 exports name some fields otherwise (data.md).</summary>
     public override IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -420,6 +427,7 @@ public sealed class AidsKind : FileKind
     public override ConflictMode Mode => ConflictMode.KeepFirst;
     public override IReadOnlyList<string> Key { get; } = ["payer", "voucher_no"];
     public override IReadOnlyList<string> Signature { get; } = ["payer", "amount", "voucher_no"];
+    public override IReadOnlyList<string> RequiredColumns { get; } = ["psn_no", "payer", "amount", "pay_date", "voucher_no"];
     public override IReadOnlyList<Column> Columns { get; } =
     [
         new("payer", ColumnType.Text), new("voucher_no", ColumnType.Text), new("psn_no", ColumnType.Text), new("amount_fen", ColumnType.Fen),
@@ -452,6 +460,7 @@ public sealed class FeeDetailsKind : FileKind
     public override string Table => "fee_details";
     public override IReadOnlyList<string> Key { get; } = ["setl_id", "feedetl_sn"];
     public override IReadOnlyList<string> Signature { get; } = ["setl_id", "feedetl_sn"];
+    public override IReadOnlyList<string> RequiredColumns { get; } = ["setl_id", "feedetl_sn", "det_item_fee_sumamt"];
     public override IReadOnlyList<Column> Columns { get; } =
     [
         new("setl_id", ColumnType.Text), new("feedetl_sn", ColumnType.Text), new("med_list_codg", ColumnType.Text), new("medins_list_codg", ColumnType.Text),

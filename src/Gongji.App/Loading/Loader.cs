@@ -81,7 +81,7 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
 
     private static void CheckHeader(FileKind kind, RowReader reader, List<RowError> errors)
     {
-        foreach (var field in kind.Signature)
+        foreach (var field in kind.RequiredColumns)
         {
             if (!reader.Has(field) && !(field == "psn_no" && reader.Has("certno")))
             {

@@ -111,9 +111,12 @@ public sealed class TabularFile
         {
             var rowNumber = (int)(r.RowIndex?.Value ?? 0);
             var cells = new Dictionary<int, string>();
+            var position = 0;
             foreach (var c in r.Elements<Cell>())
             {
-                var column = ColumnIndex(c.CellReference?.Value ?? "A1");
+                // A cell without a reference (streamed writers omit it) follows the one before.
+                var column = c.CellReference?.Value is { } reference ? ColumnIndex(reference) : position;
+                position = column + 1;
                 var text = c.DataType?.Value == CellValues.SharedString
                     ? shared[int.Parse(c.CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture)]
                     : c.DataType?.Value == CellValues.InlineString ? c.InlineString?.InnerText ?? "" : c.CellValue?.Text ?? "";

@@ -1,0 +1,242 @@
+using System.Text;
+using Gongji.App.Tests.Store;
+using Gongji.Loading;
+using Gongji.Runs;
+using Gongji.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gongji.App.Tests.Loading;
+
+[Collection(StoreCollection.Name)]
+public class LoaderTests(PostgresServer postgres)
+{
+    private const string SettlementHeader = "setl_id,psn_no,setl_time,med_type,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,hifp_pay,hifmi_pay,maf_pay,fund_pay_sumamt,psn_part_amt,dise_name";
+
+    private static readonly Encoding Gb18030 = CodePagesEncodingProvider.Instance.GetEncoding("GB18030")!;
+
+    private static string Folder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "gongji-load-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    private static string Write(string folder, string name, string text, Encoding? encoding = null)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, text.Replace("\r\n", "\n", StringComparison.Ordinal), encoding ?? new UTF8Encoding(false));
+        return path;
+    }
+
+    private static async Task<GongjiStore> WithPersonsAsync(string provider, PostgresServer postgres, string folder)
+    {
+        var store = await Stores.NewAsync(provider, postgres);
+        var persons = Write(folder, "persons.csv", """
+            psn_no,certno,psn_cert_type,psn_name,insutype,insuplc_admdvs,household_id
+            P1,11010519491231002X,01,张三,390,330108,H1
+            P2,,,李四,390,330108,
+            """);
+        Assert.True((await new Loader(store, TimeProvider.System).LoadAsync(persons)).Succeeded);
+        return store;
+    }
+
+    private static async Task<int> CountAsync(GongjiStore store, Func<GongjiDb, Task<int>> count)
+    {
+        await using var db = store.CreateDb();
+        return await count(db);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_GB18030_file_with_three_bad_rows_loads_nothing_and_lists_exactly_those_rows(string provider)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync(provider, postgres, folder);
+        var bad = Write(folder, "settlements.csv", $"""
+            {SettlementHeader}
+            S1,P1,2024-03-05 10:00:00,21,50000,5000,0,3000,42000,28000,2000,0,30000,20000,肺炎
+            S2,P1,2024-03-06,11,-100,0,0,0,0,0,0,0,,,高血压
+            S3,P1,2024/3/7,11,100,0,0,0,200,50,0,0,,,高血压
+            S4,P2,20240308,21,1000,0,0,0,1000,600,0,0,500,500,胃炎
+            S5,P2,2024-03-09,11,300.5,0,0,0,300.5,150,0,0,150,150.5,感冒
+            """, Gb18030);
+        var loader = new Loader(store, TimeProvider.System);
+        var result = await loader.LoadAsync(bad);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("GB18030", result.Encoding);
+        Assert.Equal([3, 4, 5], result.Errors.Select(e => e.Row).Distinct());
+        Assert.Contains(result.Errors, e => e is { Row: 3, Column: "medfee_sumamt", Value: "-100" } && e.Reason.Contains("negative", StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e is { Row: 4, Column: "inscp_scp_amt" } && e.Reason.Contains("greater than medfee_sumamt", StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e is { Row: 5, Column: "fund_pay_sumamt", Value: "500.00" });
+        var errorFile = File.ReadAllLines(result.ErrorFile!, Encoding.UTF8);
+        Assert.Equal("row,column,value,reason", errorFile[0].TrimStart('\uFEFF'));
+        Assert.Equal([3, 4, 5], errorFile.Skip(1).Select(l => int.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).Distinct());
+        Assert.Equal(0, await CountAsync(store, db => db.Settlements.CountAsync()));
+        Assert.Equal(0, await CountAsync(store, db => db.LoadBatches.CountAsync(b => b.Kind == "settlements")));
+
+        var fixedFile = Write(folder, "settlements.csv", $"""
+            {SettlementHeader}
+            S1,P1,2024-03-05 10:00:00,21,50000,5000,0,3000,42000,28000,2000,0,30000,20000,肺炎
+            S2,P1,2024-03-06,11,100,0,0,0,100,50,0,0,,,高血压
+            S3,P1,2024/3/7,11,100,0,0,0,100,50,0,0,,,高血压
+            S4,P2,20240308,21,1000,0,0,0,1000,600,0,0,600,400,胃炎
+            S5,P2,2024-03-09,11,300.5,0,0,0,300.5,150,0,0,150,150.5,感冒
+            """, Gb18030);
+        var loaded = await loader.LoadAsync(fixedFile);
+        Assert.True(loaded.Succeeded, string.Join("; ", loaded.Errors));
+        Assert.Equal(new WriteCounts(5, 0, 0), loaded.Counts);
+        Assert.False(File.Exists(result.ErrorFile), "the stale error file is removed once the file loads");
+        var again = await loader.LoadAsync(fixedFile);
+        Assert.Equal(new WriteCounts(0, 0, 5), again.Counts);
+        Assert.Equal(5, await CountAsync(store, db => db.Settlements.CountAsync()));
+        await using var db = store.CreateDb();
+        Assert.Equal("肺炎", (await db.Settlements.SingleAsync(s => s.SetlId == "S1")).DiseName);
+        Assert.Equal(30050, (await db.Settlements.SingleAsync(s => s.SetlId == "S5")).MedfeeSumamtFen);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_SETL_D_export_with_its_own_field_names_loads_unchanged(string provider)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync(provider, postgres, folder);
+        var path = Write(folder, "SETL_D_202403.csv", """
+            SETL_ID,MDTRT_ID,PSN_NO,SETL_TIME,MED_TYPE,MEDFEE_SUMAMT,FULAMT_OWNPAY_AMT,OVERLMT_SELFPAY,PRESELFPAY_AMT,INSCP_SCP_AMT,HIFP_PAY,HIFMI_PAY,OTHFUND_PAY,FUND_PAY_SUMAMT,PSN_PAY,ACCT_PAY,CASH_PAYAMT,DISE_CODG,DISE_NAME,FIXMEDINS_CODE,EXTRA_COLUMN
+            S9,M9,P1,2024-04-01 09:30:00,21,"12,000.00",1000,0,500,10500,6000,0,300,6300,5700,700,5000,J18.900,肺炎,H33010800001,anything
+            """);
+        var result = await new Loader(store, TimeProvider.System).LoadAsync(path);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        Assert.Equal("settlements", result.Kind);
+        await using var db = store.CreateDb();
+        var s = await db.Settlements.SingleAsync();
+        Assert.Equal((1200000L, 30000L, 570000L, 500000L, "J18.900"), (s.MedfeeSumamtFen, s.OthPayFen, s.PsnPartAmtFen!.Value, s.PsnCashPayFen!.Value, s.DiseNo!));
+        Assert.Equal(new DateTime(2024, 4, 1, 9, 30, 0), s.SetlTime);
+    }
+
+    public static TheoryData<string, string, string, string, string> BadRows => new()
+    {
+        // file, header, row, column named in the error, words of the reason
+        { "settlements.csv", SettlementHeader, ",P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x", "setl_id", "required" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-13-45,21,10,0,0,0,10,5,0,0,,,x", "setl_time", "not a date" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,ten,0,0,0,10,5,0,0,,,x", "medfee_sumamt", "not an amount" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10.001,0,0,0,10,5,0,0,,,x", "medfee_sumamt", "two decimals" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10,0,0,0,10,-5,0,0,,,x", "hifp_pay", "negative" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10,0,0,0,20,5,0,0,,,x", "inscp_scp_amt", "greater than medfee_sumamt" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10,0,0,0,10,5,0,0,6,,x", "fund_pay_sumamt", "sum of the fund columns" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10,0,0,0,10,5,0,0,5,6,x", "psn_part_amt", "medfee_sumamt − fund_pay_sumamt" },
+        { "settlements.csv", SettlementHeader, "S1,P7,2024-03-05,21,10,0,0,0,10,5,0,0,,,x", "psn_no", "not in the registry" },
+        { "settlements.csv", SettlementHeader, "S1,P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\nS1,P1,2024-03-06,21,10,0,0,0,10,5,0,0,,,x", "setl_id", "twice" },
+        { "settlements.csv", SettlementHeader + ",refd_setl_flag", "S1,P1,2024-03-05,21,-10,0,0,0,-10,-5,0,0,,,x,1", "init_setl_id", "reversal" },
+        { "settlements.csv", SettlementHeader + ",exclusion", "S1,P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x,accident", "exclusion", "work_injury" },
+        { "persons.csv", "psn_no,certno,psn_cert_type", "P5,110105194912310021,01", "certno", "check digit" },
+        { "persons.csv", "psn_no,certno,psn_cert_type", "P5,1101051949,01", "certno", "18 characters" },
+        { "identities.csv", "psn_no,psn_idet_type,begntime,endtime", "P1,XX99,2024-01-01,2024-12-31", "psn_idet_type", "unmapped identity code" },
+        { "identities.csv", "psn_no,psn_idet_type,begntime,endtime", "P1,dibao,2024-01-01,2023-12-31", "endtime", "before begntime" },
+        { "identities.csv", "psn_no,psn_idet_type,begntime,endtime", "P1,disabled,2024-01-01,2030-12-31", "psn_type_lv", "grade" },
+        { "identities.csv", "certno,psn_idet_type,begntime", "330108199001011234,dibao,2024-01-01", "certno", "no person with this ID number" },
+        { "enrolments.csv", "psn_no,insutype,begndate,enddate", "P1,390,2024-01-01,2023-01-01", "enddate", "before begndate" },
+        { "aids.csv", "psn_no,payer,amount,pay_date,voucher_no", "P1,medical_assistance,100,2024-05-01,V1", "payer", "paid as an aid" },
+        { "aids.csv", "psn_no,payer,amount,pay_date,voucher_no", "P1,red_cross,100,2024-05-01,", "voucher_no", "required" },
+        { "households.csv", "household_id,region_code,category", "H1,33010800,dibao", "region_code", "6 or 9 or 12 digits" },
+        { "households.csv", "household_id,region_code,category", "H1,330108001,poor", "category", "tekun, dibao or dibian" },
+        { "fee_details.csv", "setl_id,feedetl_sn,det_item_fee_sumamt,chrgitm_lv", "S1,1,10,04", "chrgitm_lv", "01 甲" },
+        { "identity_codes.csv", "raw_code,idet_type", "ZJ99,pauper", "idet_type", "not an identity type" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRows))]
+    public async Task Every_bad_value_is_named_by_row_column_and_reason(string file, string header, string rows, string column, string reason)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("sqlite", postgres, folder);
+        var path = Write(folder, file, header + "\n" + rows + "\n");
+        var result = await new Loader(store, TimeProvider.System).LoadAsync(path);
+        Assert.False(result.Succeeded);
+        var error = Assert.Single(result.Errors, e => e.Column == column);
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+        Assert.True(error.Row >= 2);
+        Assert.True(File.Exists(result.ErrorFile));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_settlement_that_comes_again_with_other_amounts_replaces_it_and_the_old_version_stays_in_history(string provider)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync(provider, postgres, folder);
+        var loader = new Loader(store, TimeProvider.System);
+        var first = Write(folder, "settlements_a.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1000,0,0,0,1000,600,0,0,,,x\nS2,P1,2024-03-06,11,100,0,0,0,100,50,0,0,,,y\n");
+        Assert.Equal(new WriteCounts(2, 0, 0), (await loader.LoadAsync(first)).Counts);
+        var second = Write(folder, "settlements_b.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1200,0,0,0,1200,700,0,0,,,x\nS2,P1,2024-03-06,11,100,0,0,0,100,50,0,0,,,y\nS3,P2,2024-04-01,11,80,0,0,0,80,40,0,0,,,z\n");
+        Assert.Equal(new WriteCounts(1, 1, 1), (await loader.LoadAsync(second)).Counts);
+        await using var db = store.CreateDb();
+        var s1 = await db.Settlements.SingleAsync(s => s.SetlId == "S1");
+        Assert.Equal((120000L, 2), (s1.MedfeeSumamtFen, s1.Version));
+        var history = await db.SettlementHistory.Where(h => h.SetlId == "S1").ToListAsync();
+        Assert.Equal(100000L, Assert.Single(history).MedfeeSumamtFen);
+        Assert.Equal(1, history[0].Version);
+        Assert.NotNull(history[0].ReplacedByBatch);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_second_import_of_the_same_voucher_changes_nothing(string provider)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync(provider, postgres, folder);
+        var loader = new Loader(store, TimeProvider.System);
+        Assert.Equal(new WriteCounts(1, 0, 0), (await loader.LoadAsync(Write(folder, "aids_1.csv", "psn_no,payer,amount,pay_date,voucher_no\nP1,red_cross,500,2024-05-01,RC-1\n"))).Counts);
+        Assert.Equal(new WriteCounts(0, 0, 1), (await loader.LoadAsync(Write(folder, "aids_2.csv", "psn_no,payer,amount,pay_date,voucher_no\nP1,red_cross,900,2024-05-02,RC-1\n"))).Counts);
+        await using var db = store.CreateDb();
+        Assert.Equal(50000L, (await db.Aids.SingleAsync()).AmountFen);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Xlsx_files_load_like_csv(string provider)
+    {
+        var folder = Folder();
+        var store = await Stores.NewAsync(provider, postgres);
+        var path = Path.Combine(folder, "persons.xlsx");
+        Xlsx.Write(path, "persons", ["psn_no", "certno", "psn_name", "insuplc_admdvs", "insured_since"],
+            [["P1", "110105491231002", "王五", "330108", "2010-01-01"], ["P2", "", "赵六", "330108", "20120101"]]);
+        var result = await new Loader(store, TimeProvider.System).LoadAsync(path);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        Assert.Equal("xlsx", result.Encoding);
+        await using var db = store.CreateDb();
+        var p1 = await db.Persons.SingleAsync(p => p.PsnNo == "P1");
+        Assert.Equal("11010519491231002X", p1.Certno); // 15 digits upgraded to 18 with its check digit
+        Assert.Equal("王五", p1.PsnName);
+        Assert.Equal(new DateOnly(2012, 1, 1), (await db.Persons.SingleAsync(p => p.PsnNo == "P2")).InsuredSince);
+    }
+
+    [Fact]
+    public async Task Raw_identity_codes_are_translated_by_the_configurable_mapping()
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("sqlite", postgres, folder);
+        var loader = new Loader(store, TimeProvider.System);
+        Assert.True((await loader.LoadAsync(Write(folder, "identity_codes.csv", "raw_code,idet_type,level,illness_induced\nZJ14,dibao,,1\nCL02,disabled,2,0\n"))).Succeeded);
+        var result = await loader.LoadAsync(Write(folder, "identities.csv", "psn_no,psn_idet_type,begntime,endtime\nP1,ZJ14,2024-07-10,2026-07-09\nP2,CL02,2020-01-01,\n"));
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        await using var db = store.CreateDb();
+        var dibao = await db.Identities.SingleAsync(i => i.PsnNo == "P1");
+        Assert.Equal(("dibao", true, "ZJ14"), (dibao.IdetType, dibao.IllnessInduced, dibao.RawCode));
+        Assert.Equal(2, (await db.Identities.SingleAsync(i => i.PsnNo == "P2")).Level);
+    }
+
+    [Fact]
+    public void Utf8_and_GB18030_are_told_apart()
+    {
+        var folder = Folder();
+        Assert.Equal(65001, TabularFile.DetectEncoding(Write(folder, "a.csv", "psn_no,psn_name\nP1,张三\n")).CodePage);
+        Assert.Equal(65001, TabularFile.DetectEncoding(Write(folder, "b.csv", "psn_no,psn_name\nP1,张三\n", new UTF8Encoding(true))).CodePage);
+        Assert.Equal(Gb18030.CodePage, TabularFile.DetectEncoding(Write(folder, "c.csv", "psn_no,psn_name\nP1,张三\n", Gb18030)).CodePage);
+    }
+}

@@ -1,0 +1,109 @@
+using Gongji.App.Tests.Store;
+using Gongji.Demo;
+using Gongji.Engine;
+using Gongji.Engine.Model;
+using Gongji.Loading;
+using Gongji.Runs;
+using Gongji.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gongji.App.Tests.Runs;
+
+[Collection(StoreCollection.Name)]
+public class RunTests(PostgresServer postgres)
+{
+    private static readonly Dictionary<string, decimal> NoParameters = [];
+
+    private static async Task<(GongjiStore Store, string Folder)> DemoStoreAsync(string provider, PostgresServer postgres, string county, int persons)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "gongji-run-" + Guid.NewGuid().ToString("N")[..8]);
+        new DemoCounty(new DemoOptions { County = county, Persons = persons, Years = [2023, 2024] }).Write(folder);
+        var store = await Stores.NewAsync(provider, postgres);
+        var loader = new Loader(store, TimeProvider.System);
+        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
+        {
+            var result = await loader.LoadAsync(path);
+            Assert.True(result.Succeeded, $"{path}: {string.Join("; ", result.Errors.Take(5))}");
+        }
+        return (store, folder);
+    }
+
+    private static string Totals(RegionYearResult result) => string.Join("\n",
+        result.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal).Select(p => $"{p.PsnNo}|{p.HouseholdId}|{string.Join(",", p.ByPayer)}|{p.PersonalBurden}|{p.WarningBase}")
+            .Concat(result.Households.Select(h => $"{h.Household.Id}|{string.Join(",", h.ByPayer)}|{h.PersonalBurden}"))
+            .Concat(result.Warnings.Select(w => $"{w.PsnNo}|{w.Kind}|{w.Group}|{w.Base}").Order(StringComparer.Ordinal))
+            .Concat(result.Indicators.Select(i => $"{i.Id}|{i.Value}")));
+
+    [Theory]
+    [InlineData("330108")]
+    [InlineData("331127")]
+    public async Task Files_and_both_stores_give_the_same_results_fen_for_fen(string county)
+    {
+        var (sqlite, folder) = await DemoStoreAsync("sqlite", postgres, county, 800);
+        var pg = await postgres.NewStoreAsync();
+        var loader = new Loader(pg, TimeProvider.System);
+        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
+        {
+            Assert.True((await loader.LoadAsync(path)).Succeeded);
+        }
+        var fromSqlite = PayerEngine.Compute((await StoreSnapshot.ReadAsync(sqlite, county, 2024, NoParameters)).Input);
+        var fromPostgres = PayerEngine.Compute((await StoreSnapshot.ReadAsync(pg, county, 2024, NoParameters)).Input);
+        var fromFiles = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
+        Assert.True(fromSqlite.Persons.Count > 300);
+        Assert.Equal(Totals(fromSqlite), Totals(fromPostgres));
+        Assert.Equal(Totals(fromSqlite), Totals(fromFiles));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_run_is_kept_with_its_fingerprint_and_writes_the_result_files(string provider)
+    {
+        var (store, _) = await DemoStoreAsync(provider, postgres, "330108", 500);
+        var outFolder = Path.Combine(Path.GetTempPath(), "gongji-out-" + Guid.NewGuid().ToString("N")[..8]);
+        var service = new RunService(store, TimeProvider.System);
+        var first = await service.RunAsync("330108", 2024, NoParameters, outFolder);
+        var second = await service.RunAsync("330108", 2024, NoParameters, null);
+        Assert.Equal(first.Fingerprint, second.Fingerprint);
+        Assert.NotEqual(first.RunId, second.RunId);
+        await using (var db = store.CreateDb())
+        {
+            var run = await db.Runs.SingleAsync(r => r.Id == first.RunId);
+            Assert.Equal((first.Fingerprint, first.Result.ParameterVersion, 2024), (run.InputsFingerprint, run.ParameterVersion, run.Year));
+            Assert.True(run.LastBatchId > 0);
+        }
+        foreach (var name in ResultFiles.Names)
+        {
+            Assert.True(File.Exists(Path.Combine(outFolder, name + ".csv")));
+            // The .xlsx opens as a real workbook and holds the same rows as the CSV.
+            var csvRows = File.ReadAllLines(Path.Combine(outFolder, name + ".csv")).Length - 1;
+            var xlsxRows = TabularFile.Open(Path.Combine(outFolder, name + ".xlsx")).Rows(_ => { }).Count();
+            Assert.Equal(csvRows, xlsxRows);
+        }
+        var header = File.ReadAllLines(Path.Combine(outFolder, "person_totals.csv"))[0].TrimStart('\uFEFF');
+        Assert.Equal("psn_no,household_id,year,medfee_sumamt," + string.Join(",", Payers.All.Select(p => p.Id())) + ",personal_burden,warning_base", header);
+        Assert.DoesNotContain(File.ReadAllText(Path.Combine(outFolder, "person_totals.csv")), c => c is >= '\u4e00' and <= '\u9fff'); // no names in results
+    }
+
+    [Fact]
+    public async Task A_year_outside_policy_is_refused_even_for_an_empty_store()
+    {
+        var store = await Stores.NewAsync("sqlite", postgres);
+        var e = await Assert.ThrowsAsync<Gongji.Engine.Parameters.PolicyNotInForceException>(() => new RunService(store, TimeProvider.System).RunAsync("330683", 2027, NoParameters, null));
+        Assert.Contains("330683", e.Message, StringComparison.Ordinal);
+        Assert.Contains("2027", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_waterfall_names_every_payer_with_its_clause()
+    {
+        var (store, _) = await DemoStoreAsync("sqlite", postgres, "330108", 1500);
+        var result = PayerEngine.Compute((await StoreSnapshot.ReadAsync(store, "330108", 2024, NoParameters)).Input);
+        var capped = result.Households.First(h => h[Payer.CapFund].IsPositive);
+        var text = Waterfall.Render(result, capped.Household.Id);
+        Assert.Contains("医疗总费用", text, StringComparison.Ordinal);
+        Assert.Contains("滨政办函〔2024〕1号 二（三）", text, StringComparison.Ordinal);
+        Assert.Contains("杭政办函〔2022〕70号 二（二）", text, StringComparison.Ordinal);
+        Assert.Contains(Waterfall.Yuan(capped.PersonalBurden), text, StringComparison.Ordinal);
+    }
+}
