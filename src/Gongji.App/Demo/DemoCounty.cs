@@ -78,7 +78,7 @@ public sealed class DemoCounty
         using var households = Open(folder, "households.csv", "household_id,region_code,category,head_certno", utf8);
         using var identities = Open(folder, "identities.csv", "psn_no,psn_idet_type,psn_type_lv,begntime,endtime,illness_induced,gradual_exit,source", utf8);
         using var enrolments = Open(folder, "enrolments.csv", "psn_no,insutype,begndate,enddate,subsidized", utf8);
-        using var settlements = Open(folder, "settlements.csv", "setl_id,mdtrt_id,psn_no,certno,insutype,insu_admdvs,setl_time,med_type,fixmedins_code,fixmedins_name,hosp_lv,begndate,enddate,dise_no,dise_name,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,hifp_pay,hifmi_pay,hifob_pay,cvlserv_pay,hifes_pay,hifdm_pay,maf_pay,oth_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay,refd_setl_flag,init_setl_id,referral_compliant,exclusion", utf8);
+        using var settlements = Open(folder, "settlements.csv", "setl_id,psn_no,setl_time,med_type,fixmedins_code,hosp_lv,dise_no,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,hifp_pay,hifmi_pay,hifob_pay,maf_pay,fund_pay_sumamt,psn_part_amt,acct_pay,refd_setl_flag,init_setl_id,referral_compliant,exclusion", utf8);
         using var aids = Open(folder, "aids.csv", "psn_no,payer,amount,pay_date,expense_year,voucher_no,setl_id", utf8);
         using var fees = Open(folder, "fee_details.csv", "setl_id,feedetl_sn,med_list_codg,medins_list_codg,med_chrgitm_type,chrgitm_lv,det_item_fee_sumamt,cnt,pric,fulamt_ownpay_amt,preselfpay_amt,inscp_scp_amt", utf8);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -147,7 +147,7 @@ public sealed class DemoCounty
                 var sickness = Sickness(age, assisted);
                 foreach (var year in _options.Years)
                 {
-                    WriteYear(year, psnNo, certno, insutype, age, sickness, assisted, settlements, fees, aids, counts);
+                    WriteYear(year, psnNo, insutype, age, sickness, assisted, settlements, fees, aids, counts);
                 }
                 if (personSeq % 10_000 == 0)
                 {
@@ -173,7 +173,7 @@ public sealed class DemoCounty
     }
 
     private static string D(DateOnly d) => d.ToString("yyyy-MM-dd", Inv);
-    private static string Y(long fen) => (fen / 100).ToString(Inv) + "." + (fen % 100).ToString("D2", Inv);
+    private static string Y(long fen) => fen == 0 ? "0" : (fen / 100).ToString(Inv) + "." + (fen % 100).ToString("D2", Inv);
     private static string YSigned(long fen) => fen < 0 ? "-" + Y(-fen) : Y(fen);
 
     private string CertNo(DateOnly birth, bool female)
@@ -263,7 +263,7 @@ public sealed class DemoCounty
         return r < 0.012 ? 3 : r < 0.07 ? 2 : r < 0.32 ? 1 : 0;
     }
 
-    private void WriteYear(int year, string psnNo, string certno, string insutype, int age, int sickness, bool assisted,
+    private void WriteYear(int year, string psnNo, string insutype, int age, int sickness, bool assisted,
         StreamWriter settlements, StreamWriter fees, StreamWriter aids, Dictionary<string, long> counts)
     {
         var outpatientVisits = Poisson(sickness switch { 0 => 3.5, 1 => 11.0, 2 => 14.0, _ => 18.0 } * (age > 65 ? 1.2 : 1.0));
@@ -273,19 +273,19 @@ public sealed class DemoCounty
         long burdenThisYear = 0;
         for (var i = 0; i < outpatientVisits; i++)
         {
-            burdenThisYear += Settle(year, psnNo, certno, insutype, "11", Pick(Outpatient), LogNormalFen(140, 0.9, 2_000, 600_000), employee, assisted, false, settlements, fees, counts);
+            burdenThisYear += Settle(year, psnNo, insutype, "11", Pick(Outpatient), LogNormalFen(140, 0.9, 2_000, 600_000), employee, assisted, false, settlements, fees, counts);
         }
         for (var i = 0; i < chronicMonths; i++)
         {
             var disease = Pick(Chronic);
             var mean = disease.Code.StartsWith("N18", StringComparison.Ordinal) ? 6_000 : disease.Code.StartsWith('C') ? 9_000 : 450;
-            burdenThisYear += Settle(year, psnNo, certno, insutype, "14", disease, LogNormalFen(mean, 0.5, 5_000, 8_000_000), employee, assisted, false, settlements, fees, counts, month: i + 1);
+            burdenThisYear += Settle(year, psnNo, insutype, "14", disease, LogNormalFen(mean, 0.5, 5_000, 8_000_000), employee, assisted, false, settlements, fees, counts, month: i + 1);
         }
         for (var i = 0; i < stays; i++)
         {
             var catastrophic = sickness == 3 && i == 0;
             var amount = catastrophic ? LogNormalFen(220_000, 0.7, 5_000_000, 120_000_000) : LogNormalFen(11_000, 0.8, 100_000, 30_000_000);
-            burdenThisYear += Settle(year, psnNo, certno, insutype, _random.NextDouble() < 0.9 ? "21" : "2101", Pick(Inpatient), amount, employee, assisted, true, settlements, fees, counts);
+            burdenThisYear += Settle(year, psnNo, insutype, _random.NextDouble() < 0.9 ? "21" : "2101", Pick(Inpatient), amount, employee, assisted, true, settlements, fees, counts);
         }
         // Aids for the year: 惠民保 on heavy burdens, departments for assisted people.
         var pay = new DateOnly(year, 12, 1 + _random.Next(28)).AddMonths(_random.Next(3));
@@ -318,7 +318,7 @@ public sealed class DemoCounty
     }
 
     /// <summary>Writes one settlement (and now and then its reversal and re-bill) and returns the burden left after insurance, in fen.</summary>
-    private long Settle(int year, string psnNo, string certno, string insutype, string medType, (string Code, string Name, double Weight) disease, long sumFen,
+    private long Settle(int year, string psnNo, string insutype, string medType, (string Code, string Name, double Weight) disease, long sumFen,
         bool employee, bool assisted, bool inpatient, StreamWriter settlements, StreamWriter fees, Dictionary<string, long> counts, int month = 0)
     {
         var start = month > 0 ? new DateTime(year, month, 1 + _random.Next(28)) : new DateTime(year, 1, 1).AddDays(_random.Next(DateTime.IsLeapYear(year) ? 366 : 365));
@@ -352,14 +352,14 @@ public sealed class DemoCounty
         var hospLevel = hospital.Contains("附属", StringComparison.Ordinal) || hospital.StartsWith("浙江省", StringComparison.Ordinal) ? "1" : hospital.Contains("社区", StringComparison.Ordinal) ? "3" : "2";
         var hospitalCode = $"H{Math.Abs(StableHash(hospital)) % 100000000:D8}";
         _setlSeq++;
-        var setlId = $"S{year}{_options.County}{_setlSeq:D10}";
+        var setlId = $"S{year}{_setlSeq:D10}";
         void WriteRow(string id, long sign, string flag, string init)
         {
-            settlements.WriteLine(string.Join(',', id, $"M{_setlSeq:D12}", psnNo, certno, insutype, _options.County, time.ToString("yyyy-MM-dd HH:mm:ss", Inv), medType,
-                hospitalCode, hospital, hospLevel, D(DateOnly.FromDateTime(start)), D(DateOnly.FromDateTime(end)), disease.Code, disease.Name,
+            // The columns a benchmark needs and people look at; the platform's other fields are optional (data.md).
+            settlements.WriteLine(string.Join(',', id, psnNo, time.ToString("yyyy-MM-dd HH:mm:ss", Inv), medType, hospitalCode, hospLevel, disease.Code,
                 YSigned(sign * sumFen), YSigned(sign * fulamt), YSigned(sign * overlmt), YSigned(sign * preself), YSigned(sign * scope),
-                YSigned(sign * hifp), YSigned(sign * hifmi), YSigned(sign * hifob), "0.00", "0.00", "0.00", YSigned(sign * maf), "0.00",
-                YSigned(sign * funds), YSigned(sign * psnPart), YSigned(sign * acct), YSigned(sign * (psnPart - acct)), flag, init, referral ? "1" : "0", exclusion));
+                YSigned(sign * hifp), YSigned(sign * hifmi), YSigned(sign * hifob), YSigned(sign * maf),
+                YSigned(sign * funds), YSigned(sign * psnPart), YSigned(sign * acct), flag, init, referral ? "1" : "0", exclusion));
             counts["settlements.csv"] = counts.GetValueOrDefault("settlements.csv") + 1;
         }
         WriteRow(setlId, 1, "0", "");

@@ -42,13 +42,13 @@ public class DemoCountyTests
         var settlements = File.ReadAllLines(Path.Combine(files.Folder, "settlements.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         var perPersonYear = settlements.Count / 3000.0 / 2;
         Assert.InRange(perPersonYear, 8, 25);
-        Assert.Contains(settlements, s => s[7] == "11");
-        Assert.Contains(settlements, s => s[7] == "14");
-        Assert.Contains(settlements, s => s[7].StartsWith('2'));
-        Assert.Contains(settlements, s => s[32] == "1"); // reversals
-        Assert.Contains(settlements, s => s[34] == "0"); // non-compliant referrals
-        Assert.Contains(settlements, s => s[35] != "none"); // exclusions
-        Assert.Contains(settlements, s => decimal.Parse(s[15], System.Globalization.CultureInfo.InvariantCulture) > 100000m); // the heavy tail
+        Assert.Contains(settlements, s => s[3] == "11");
+        Assert.Contains(settlements, s => s[3] == "14");
+        Assert.Contains(settlements, s => s[3].StartsWith('2'));
+        Assert.Contains(settlements, s => s[19] == "1"); // reversals
+        Assert.Contains(settlements, s => s[21] == "0"); // non-compliant referrals
+        Assert.Contains(settlements, s => s[22] != "none"); // exclusions
+        Assert.Contains(settlements, s => decimal.Parse(s[7], System.Globalization.CultureInfo.InvariantCulture) > 100000m); // the heavy tail
         var identities = File.ReadAllLines(Path.Combine(files.Folder, "identities.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Contains(identities, i => i[5] == "1" || i[1] is "ZJ14" or "ZJ15"); // illness-induced
         Assert.Contains(identities, i => i[6] == "1"); // gradual exit
