@@ -23,6 +23,7 @@ internal static class Commands
           gongji load PATH... [--kind KIND]        load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all
           gongji run --region CODE --year Y [--param name=value]... [--out DIR]
           gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]...
+          gongji run --reproduce RUN [--out DIR]    compute a kept run again from the store as it was then
                 compute every payer's share of a region-year and write the results of data.md
           gongji explain --household ID | --person PSN_NO --year Y [--param name=value]...
                 the payer waterfall of a household's (or person's) year, each step with its clause
@@ -174,6 +175,20 @@ internal static class Commands
 
     private static async Task<int> RunYearAsync(Options o)
     {
+        if (o.Get("reproduce") is { } runText)
+        {
+            var store = await OpenStoreAsync(o);
+            var runId = long.TryParse(runText.TrimStart('#'), CultureInfo.InvariantCulture, out var id) ? id : throw new UsageException($"--reproduce '{runText}' is not a run number");
+            var (again, original) = await new RunService(store, TimeProvider.System).ReproduceAsync(runId, o.Get("out"));
+            PrintRun(again);
+            var sameInputs = again.Fingerprint == original.InputsFingerprint;
+            var sameRules = again.Result.ParameterVersion == original.ParameterVersion;
+            var sameSummary = System.Text.Json.JsonSerializer.Serialize(RunService.Summary(again.Result)) == original.SummaryJson;
+            Console.WriteLine(sameInputs && sameRules && sameSummary
+                ? $"run #{runId} reproduced exactly: same inputs ({original.InputsFingerprint}), same parameters ({original.ParameterVersion}), same totals"
+                : $"run #{runId} NOT reproduced: inputs {(sameInputs ? "same" : "differ")}, parameters {(sameRules ? "same" : $"differ ({original.ParameterVersion} then, {again.Result.ParameterVersion} now)")}, totals {(sameSummary ? "same" : "differ")}");
+            return sameInputs && sameRules && sameSummary ? 0 : 1;
+        }
         var region = o.Required("region");
         var year = o.Int("year", 0);
         if (year == 0)

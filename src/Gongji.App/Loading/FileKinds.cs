@@ -48,6 +48,15 @@ public abstract class FileKind
     public abstract IReadOnlyList<Column> Columns { get; }
     public abstract IReadOnlyList<string> Key { get; }
     public virtual ConflictMode Mode => ConflictMode.Replace;
+
+    /// <summary>Where a replaced row's old version is kept, so a past run can be read as it was.</summary>
+    public virtual string? HistoryTable => null;
+
+    /// <summary>Rows count their versions (settlements: data.md "replaces the earlier version").</summary>
+    public virtual bool Versioned => false;
+
+    /// <summary>The stored columns, in table order: the parsed ones, then the fingerprint and the load batch.</summary>
+    public IEnumerable<string> StoredColumns => Columns.Select(c => c.Name).Concat(Versioned ? ["content_hash", "batch_id", "version"] : ["content_hash", "batch_id"]);
     public virtual IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>();
 
     /// <summary>Fields whose presence in the header marks this kind of file.</summary>
@@ -145,6 +154,8 @@ public sealed class HouseholdsKind : FileKind
 {
     public override string Name => "households";
     public override string Table => "households";
+    public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
+    public override string? HistoryTable => "households_history";
     public override IReadOnlyList<string> Key { get; } = ["household_id"];
     public override IReadOnlyList<string> Signature { get; } = ["household_id", "region_code"];
     public override IReadOnlyList<Column> Columns { get; } =
@@ -181,6 +192,8 @@ public sealed class PersonsKind : FileKind
 {
     public override string Name => "persons";
     public override string Table => "persons";
+    public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
+    public override string? HistoryTable => "persons_history";
     public override IReadOnlyList<string> Key { get; } = ["psn_no"];
     public override IReadOnlyList<string> Signature { get; } = ["psn_no", "insutype"];
     public override IReadOnlyList<string> RequiredColumns { get; } = ["psn_no"];
@@ -231,6 +244,8 @@ public sealed class IdentitiesKind : FileKind
 {
     public override string Name => "identities";
     public override string Table => "identities";
+    public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
+    public override string? HistoryTable => "identities_history";
     public override IReadOnlyList<string> Key { get; } = ["psn_no", "idet_type", "begntime", "source"];
     public override IReadOnlyList<string> Signature { get; } = ["psn_idet_type", "begntime"];
     public override IReadOnlyList<string> RequiredColumns { get; } = ["psn_no", "psn_idet_type", "begntime"];
@@ -290,6 +305,8 @@ public sealed class EnrolmentsKind : FileKind
 {
     public override string Name => "enrolments";
     public override string Table => "enrolments";
+    public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
+    public override string? HistoryTable => "enrolments_history";
     public override IReadOnlyList<string> Key { get; } = ["psn_no", "insutype", "begndate"];
     public override IReadOnlyList<string> Signature { get; } = ["psn_no", "insutype", "begndate"];
     public override IReadOnlyList<Column> Columns { get; } =
@@ -320,6 +337,8 @@ public sealed class SettlementsKind : FileKind
     public override string Name => "settlements";
     public override string Table => "settlements";
     public override ConflictMode Mode => ConflictMode.ReplaceKeepHistory;
+    public override string? HistoryTable => "settlement_history";
+    public override bool Versioned => true;
     public override IReadOnlyList<string> Key { get; } = ["setl_id"];
     public override IReadOnlyList<string> Signature { get; } = ["setl_id", "medfee_sumamt"];
     public override IReadOnlyList<string> RequiredColumns { get; } =

@@ -60,13 +60,9 @@ public abstract class TableWriter
     protected string UpdateSet(string target) =>
         string.Join(", ", Kind.Columns.Where(c => !Kind.Key.Contains(c.Name)).Select(c => $"{c.Name} = excluded.{c.Name}"))
         + ", content_hash = excluded.content_hash, batch_id = excluded.batch_id"
-        + (Kind.Mode == ConflictMode.ReplaceKeepHistory ? $", version = {target}.version + 1" : "");
+        + (Kind.Versioned ? $", version = {target}.version + 1" : "");
 
-    protected string HistoryTable => Kind.Table switch
-    {
-        "settlements" => "settlement_history",
-        _ => throw new InvalidOperationException($"{Kind.Table} keeps no history"),
-    };
+    protected string HistoryTable => Kind.HistoryTable ?? throw new InvalidOperationException($"{Kind.Table} keeps no history");
 }
 
 /// <summary>SQLite: one transaction, prepared statements reused for every row.</summary>

@@ -44,6 +44,25 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
         return new RunReport(run.Id, region, year, result, fingerprint, files);
     }
 
+    /// <summary>
+    /// Computes a kept run again from the store as it was then (its last load batch), with its
+    /// parameters; the inputs fingerprint tells whether it read exactly the same.
+    /// </summary>
+    public async Task<(RunReport Report, RunRow Original)> ReproduceAsync(long runId, string? outFolder, CancellationToken ct = default)
+    {
+        RunRow original;
+        await using (var db = store.CreateDb())
+        {
+            original = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct)
+                ?? throw new ArgumentException($"there is no run #{runId}");
+        }
+        var parameters = JsonSerializer.Deserialize<Dictionary<string, decimal>>(original.ParametersJson) ?? [];
+        var (input, fingerprint, _) = await StoreSnapshot.ReadAsync(store, original.Region, original.Year, parameters, ct, original.LastBatchId);
+        var result = PayerEngine.Compute(input);
+        var files = outFolder is null ? [] : ResultFiles.Write(result, original.Region, outFolder);
+        return (new RunReport(null, original.Region, original.Year, result, fingerprint, files), original);
+    }
+
     public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to)
     {
         var input = FileSnapshot.Read(from, region, year, parameters);

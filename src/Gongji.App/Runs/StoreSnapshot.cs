@@ -1,5 +1,6 @@
 using Gongji.Engine;
 using Gongji.Engine.Model;
+using Gongji.Loading;
 using Gongji.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,20 +9,28 @@ namespace Gongji.Runs;
 /// <summary>Reads one region-year of the store into the engine's input (architecture.md: Batch way).</summary>
 public static class StoreSnapshot
 {
+    /// <summary>
+    /// The store as it is, or as it was when load batch <paramref name="asOfBatch"/> had just been
+    /// written (current rows loaded by then, and the versions they replaced since), so a past run
+    /// reads exactly what it read.
+    /// </summary>
     public static async Task<(RegionYearInput Input, string Fingerprint, long LastBatchId)> ReadAsync(
-        GongjiStore store, string region, int year, IReadOnlyDictionary<string, decimal> parameters, CancellationToken ct = default)
+        GongjiStore store, string region, int year, IReadOnlyDictionary<string, decimal> parameters, CancellationToken ct = default, long? asOfBatch = null)
     {
         await using var db = store.CreateDb();
-        var households = await db.Households.AsNoTracking().ToDictionaryAsync(h => h.HouseholdId, StringComparer.Ordinal, ct);
-        var personRows = await db.Persons.AsNoTracking().ToListAsync(ct);
+        IQueryable<T> AsOf<T>(DbSet<T> set, FileKind kind) where T : class =>
+            asOfBatch is { } b ? set.FromSqlRaw(AsOfSql(kind), b).AsNoTracking() : set.AsNoTracking();
+        var households = await AsOf(db.Households, new HouseholdsKind()).ToDictionaryAsync(h => h.HouseholdId, StringComparer.Ordinal, ct);
+        var personRows = await AsOf(db.Persons, new PersonsKind()).ToListAsync(ct);
         string? RegionOf(PersonRow p) =>
             p.HouseholdId is { } hid && households.TryGetValue(hid, out var h) ? h.RegionCode : p.InsuplcAdmdvs;
         var selected = personRows.Where(p => RegionOf(p) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
         var selectedIds = selected.Select(p => p.PsnNo).ToHashSet(StringComparer.Ordinal);
 
-        var identities = (await db.Identities.AsNoTracking().ToListAsync(ct)).Where(i => selectedIds.Contains(i.PsnNo)).ToLookup(i => i.PsnNo, StringComparer.Ordinal);
-        var anyEnrolments = await db.Enrolments.AnyAsync(ct);
-        var enrolments = (await db.Enrolments.AsNoTracking().ToListAsync(ct)).Where(e => selectedIds.Contains(e.PsnNo)).ToLookup(e => e.PsnNo, StringComparer.Ordinal);
+        var identities = (await AsOf(db.Identities, new IdentitiesKind()).ToListAsync(ct)).Where(i => selectedIds.Contains(i.PsnNo)).ToLookup(i => i.PsnNo, StringComparer.Ordinal);
+        var enrolmentRows = await AsOf(db.Enrolments, new EnrolmentsKind()).ToListAsync(ct);
+        var anyEnrolments = enrolmentRows.Count > 0;
+        var enrolments = enrolmentRows.Where(e => selectedIds.Contains(e.PsnNo)).ToLookup(e => e.PsnNo, StringComparer.Ordinal);
 
         var persons = selected.Select(p => new Person
         {
@@ -48,18 +57,27 @@ public static class StoreSnapshot
                 };
             }).ToList();
 
-        var settlementRows = await db.Settlements.AsNoTracking().Where(s => s.SetlYear == year || s.RefdSetlFlag).ToListAsync(ct);
+        var settlementRows = await AsOf(db.Settlements, new SettlementsKind()).Where(s => s.SetlYear == year || s.RefdSetlFlag).ToListAsync(ct);
         var settlements = settlementRows.Where(s => selectedIds.Contains(s.PsnNo)).Select(ToSettlement).ToList();
-        var aids = (await db.Aids.AsNoTracking().Where(a => a.ExpenseYear == year).ToListAsync(ct))
+        var aids = (await AsOf(db.Aids, new AidsKind()).Where(a => a.ExpenseYear == year).ToListAsync(ct))
             .Where(a => selectedIds.Contains(a.PsnNo))
             .Select(a => new Aid(a.PsnNo, Payers.TryParse(a.Payer, out var payer) ? payer : throw new InvalidDataException($"aid {a.VoucherNo}: unknown payer {a.Payer}"),
                 Money.FromFen(a.AmountFen), a.PayDate, a.ExpenseYear, a.SetlId, a.VoucherNo))
             .ToList();
 
-        var lastBatch = await db.LoadBatches.MaxAsync(b => (long?)b.Id, ct) ?? 0;
+        var lastBatch = asOfBatch ?? await db.LoadBatches.MaxAsync(b => (long?)b.Id, ct) ?? 0;
         var fingerprint = Fingerprint(persons, householdList, settlements, aids);
         var input = new RegionYearInput { Year = year, Persons = persons, Households = householdList, Settlements = settlements, Aids = aids, Parameters = parameters };
         return (input, fingerprint, lastBatch);
+    }
+
+    private static string AsOfSql(FileKind kind)
+    {
+        var columns = string.Join(", ", kind.StoredColumns);
+        var current = $"SELECT {columns} FROM {kind.Table} WHERE batch_id <= {{0}}";
+        return kind.HistoryTable is null
+            ? current
+            : $"{current} UNION ALL SELECT {columns} FROM {kind.HistoryTable} WHERE batch_id <= {{0}} AND replaced_by_batch > {{0}}";
     }
 
     public static Identity ToIdentity(IdentityRow i) =>

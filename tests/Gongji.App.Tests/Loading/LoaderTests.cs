@@ -146,14 +146,29 @@ public class LoaderTests(PostgresServer postgres)
         { "identity_codes.csv", "raw_code,idet_type", "ZJ99,pauper", "idet_type", "not an identity type" },
     };
 
+    public static TheoryData<string, string, string, string, string, string> BadRowsOnEachStore()
+    {
+        var data = new TheoryData<string, string, string, string, string, string>();
+        foreach (var provider in new[] { "sqlite", "postgres" })
+        {
+            foreach (var row in BadRows)
+            {
+                data.Add(provider, (string)row[0], (string)row[1], (string)row[2], (string)row[3], (string)row[4]);
+            }
+        }
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(BadRows))]
-    public async Task Every_bad_value_is_named_by_row_column_and_reason(string file, string header, string rows, string column, string reason)
+    [MemberData(nameof(BadRowsOnEachStore))]
+    public async Task Every_bad_value_is_named_by_row_column_and_reason(string provider, string file, string header, string rows, string column, string reason)
     {
         var folder = Folder();
-        var store = await WithPersonsAsync("sqlite", postgres, folder);
+        var store = await WithPersonsAsync(provider, postgres, folder);
         var path = Write(folder, file, header + "\n" + rows + "\n");
+        var before = await CountAsync(store, db => db.LoadBatches.CountAsync());
         var result = await new Loader(store, TimeProvider.System).LoadAsync(path);
+        Assert.Equal(before, await CountAsync(store, db => db.LoadBatches.CountAsync()));
         Assert.False(result.Succeeded);
         var error = Assert.Single(result.Errors, e => e.Column == column);
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);

@@ -85,6 +85,45 @@ public class RunTests(PostgresServer postgres)
         Assert.DoesNotContain(File.ReadAllText(Path.Combine(outFolder, "person_totals.csv")), c => c is >= '\u4e00' and <= '\u9fff'); // no names in results
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_past_run_is_reproduced_exactly_after_the_data_changed(string provider)
+    {
+        var (store, folder) = await DemoStoreAsync(provider, postgres, "330108", 400);
+        var service = new RunService(store, TimeProvider.System);
+        var first = await service.RunAsync("330108", 2024, NoParameters, null);
+
+        // New data arrives: a settlement comes again with other amounts, an identity ends early.
+        var lines = File.ReadAllLines(Path.Combine(folder, "settlements.csv"));
+        var header = lines[0].Split(',');
+        var row = lines.Skip(1).Select(l => l.Split(',')).First(c => c[Array.IndexOf(header, "setl_time")].StartsWith("2024", StringComparison.Ordinal) && c[Array.IndexOf(header, "refd_setl_flag")] == "0");
+        var sum = Array.IndexOf(header, "medfee_sumamt");
+        var fulamt = Array.IndexOf(header, "fulamt_ownpay_amt");
+        var psnPart = Array.IndexOf(header, "psn_part_amt");
+        row[sum] = (decimal.Parse(row[sum], System.Globalization.CultureInfo.InvariantCulture) + 5000m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        row[fulamt] = (decimal.Parse(row[fulamt], System.Globalization.CultureInfo.InvariantCulture) + 5000m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        row[psnPart] = (decimal.Parse(row[psnPart], System.Globalization.CultureInfo.InvariantCulture) + 5000m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        var changed = Path.Combine(folder, "settlements_correction.csv");
+        File.WriteAllLines(changed, [lines[0], string.Join(',', row)]);
+        var identityLines = File.ReadAllLines(Path.Combine(folder, "identities.csv"));
+        var identity = identityLines[1].Split(',');
+        identity[4] = "2024-01-31";
+        var identityChange = Path.Combine(folder, "identities_correction.csv");
+        File.WriteAllLines(identityChange, [identityLines[0], string.Join(',', identity)]);
+        var loader = new Loader(store, TimeProvider.System);
+        Assert.Equal(1, (await loader.LoadAsync(changed)).Counts!.Replaced);
+        Assert.Equal(1, (await loader.LoadAsync(identityChange)).Counts!.Replaced);
+
+        var second = await service.RunAsync("330108", 2024, NoParameters, null);
+        Assert.NotEqual(first.Fingerprint, second.Fingerprint);
+
+        var (again, original) = await service.ReproduceAsync(first.RunId!.Value, null);
+        Assert.Equal(first.Fingerprint, again.Fingerprint);
+        Assert.Equal(original.InputsFingerprint, again.Fingerprint);
+        Assert.Equal(Totals(first.Result), Totals(again.Result));
+    }
+
     [Fact]
     public async Task A_year_outside_policy_is_refused_even_for_an_empty_store()
     {
