@@ -3,14 +3,16 @@ using System.Globalization;
 namespace Gongji.Engine;
 
 /// <summary>
-/// An amount of yuan, exact to the fen. Construction refuses anything finer than a fen, so a
-/// rounding can only happen where a rule names it (<see cref="Times"/>, <see cref="ScaledDown"/>).
+/// An exact amount of yuan to the fen. Construction refuses anything finer than a fen, so a rounding
+/// can only happen where a rule names it (<see cref="Times"/>, <see cref="ScaledDown"/>). It is held as
+/// a whole number of fen — exact like <c>decimal</c>, and cheap enough for tens of millions of
+/// settlements — and read as <c>decimal</c> yuan.
 /// </summary>
 public readonly record struct Money : IComparable<Money>
 {
     public static readonly Money Zero;
 
-    public decimal Yuan { get; }
+    private readonly long _fen;
 
     public Money(decimal yuan)
     {
@@ -18,23 +20,32 @@ public readonly record struct Money : IComparable<Money>
         {
             throw new ArgumentOutOfRangeException(nameof(yuan), yuan, "money has at most two decimals (fen)");
         }
-        Yuan = yuan + 0.00m; // normalise the scale so that 5 and 5.00 print alike
+        _fen = (long)(yuan * 100m);
     }
 
-    private Money(decimal yuan, bool _) => Yuan = yuan;
+    private Money(long fen) => _fen = fen;
 
-    public static Money FromFen(long fen) => new(new decimal(fen) / 100m, true);
+    public static Money FromFen(long fen) => new(fen);
 
-    /// <summary>Rounds half up to the fen: the one named rounding step of rules.md.</summary>
-    public static Money RoundHalfUp(decimal yuan) => new(decimal.Round(yuan, 2, MidpointRounding.AwayFromZero), true);
+    public decimal Yuan => new decimal(_fen) / 100m;
 
-    public long Fen => (long)(Yuan * 100m);
-    public bool IsZero => Yuan == 0m;
-    public bool IsPositive => Yuan > 0m;
-    public bool IsNegative => Yuan < 0m;
+    public long Fen => _fen;
+
+    /// <summary>Rounds half up (away from zero) to the fen: the one named rounding step of rules.md.</summary>
+    public static Money RoundHalfUp(decimal yuan) => new((long)decimal.Round(yuan * 100m, 0, MidpointRounding.AwayFromZero));
+
+    public bool IsZero => _fen == 0;
+    public bool IsPositive => _fen > 0;
+    public bool IsNegative => _fen < 0;
 
     /// <summary>ratio x this, rounded half up to the fen (rules.md: "rounded half up to the fen where it is computed").</summary>
-    public Money Times(Rate rate) => RoundHalfUp(Yuan * rate.Value);
+    public Money Times(Rate rate)
+    {
+        // Exact in integers: fen × ratio in millionths, rounded half away from zero.
+        var product = (Int128)Math.Abs(_fen) * rate.Millionths;
+        var fen = (long)((product + 500_000) / 1_000_000);
+        return new(_fen < 0 ? -fen : fen);
+    }
 
     /// <summary>this x numerator / denominator, rounded down to the fen, so a budget is never exceeded (基金总额用完即止).</summary>
     public Money ScaledDown(Money numerator, Money denominator)
@@ -43,33 +54,38 @@ public readonly record struct Money : IComparable<Money>
         {
             throw new ArgumentOutOfRangeException(nameof(denominator), denominator.Yuan, "scaling needs a positive total");
         }
-        var exact = Yuan * numerator.Yuan / denominator.Yuan;
-        return new(decimal.Floor(exact * 100m) / 100m, true);
+        var product = (Int128)_fen * numerator._fen;
+        var quotient = product / denominator._fen;
+        if (product < 0 && quotient * denominator._fen != product)
+        {
+            quotient -= 1; // floor, not truncation, for a negative amount
+        }
+        return new((long)quotient);
     }
 
-    public Money AtLeastZero() => Yuan < 0m ? Zero : this;
+    public Money AtLeastZero() => _fen < 0 ? Zero : this;
 
-    public static Money Min(Money a, Money b) => a.Yuan <= b.Yuan ? a : b;
-    public static Money Max(Money a, Money b) => a.Yuan >= b.Yuan ? a : b;
+    public static Money Min(Money a, Money b) => a._fen <= b._fen ? a : b;
+    public static Money Max(Money a, Money b) => a._fen >= b._fen ? a : b;
 
-    public static Money operator +(Money a, Money b) => new(a.Yuan + b.Yuan, true);
-    public static Money operator -(Money a, Money b) => new(a.Yuan - b.Yuan, true);
-    public static Money operator -(Money a) => new(-a.Yuan, true);
-    public static bool operator <(Money a, Money b) => a.Yuan < b.Yuan;
-    public static bool operator >(Money a, Money b) => a.Yuan > b.Yuan;
-    public static bool operator <=(Money a, Money b) => a.Yuan <= b.Yuan;
-    public static bool operator >=(Money a, Money b) => a.Yuan >= b.Yuan;
+    public static Money operator +(Money a, Money b) => new(a._fen + b._fen);
+    public static Money operator -(Money a, Money b) => new(a._fen - b._fen);
+    public static Money operator -(Money a) => new(-a._fen);
+    public static bool operator <(Money a, Money b) => a._fen < b._fen;
+    public static bool operator >(Money a, Money b) => a._fen > b._fen;
+    public static bool operator <=(Money a, Money b) => a._fen <= b._fen;
+    public static bool operator >=(Money a, Money b) => a._fen >= b._fen;
 
-    public int CompareTo(Money other) => Yuan.CompareTo(other.Yuan);
+    public int CompareTo(Money other) => _fen.CompareTo(other._fen);
 
     public static Money Sum(IEnumerable<Money> amounts)
     {
-        var total = 0m;
+        long total = 0;
         foreach (var m in amounts)
         {
-            total += m.Yuan;
+            total += m._fen;
         }
-        return new(total, true);
+        return new(total);
     }
 
     public override string ToString() => Yuan.ToString("0.00", CultureInfo.InvariantCulture);
@@ -80,13 +96,21 @@ public readonly record struct Rate
 {
     public decimal Value { get; }
 
+    /// <summary>The rate in millionths (0.8 → 800000), for exact integer arithmetic on fen.</summary>
+    public long Millionths { get; }
+
     public Rate(decimal value)
     {
         if (value < 0m || value > 1m)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "a rate lies between 0 and 1");
         }
+        if (decimal.Round(value, 6) != value)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "a rate has at most six decimals");
+        }
         Value = value;
+        Millionths = (long)(value * 1_000_000m);
     }
 
     public static readonly Rate Full = new(1m);
