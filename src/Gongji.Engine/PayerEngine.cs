@@ -1,5 +1,6 @@
 using Gongji.Engine.Model;
 using Gongji.Engine.Parameters;
+using System.Collections.Concurrent;
 using Gongji.Engine.Rules;
 
 namespace Gongji.Engine;
@@ -16,6 +17,12 @@ public sealed record RegionYearInput
 
     public IReadOnlyList<Aid> Aids { get; init; } = [];
     public IReadOnlyDictionary<string, decimal> Parameters { get; init; } = new Dictionary<string, decimal>();
+
+    /// <summary>The settlements as columns (a fast reader's output); when set, <see cref="Settlements"/> is not read.</summary>
+    public SettlementTable? Table { get; init; }
+
+    /// <summary>Keep every settlement's explanation lines (cases, explain); a batch over millions leaves them out.</summary>
+    public bool Explain { get; init; } = true;
 }
 
 /// <summary>
@@ -58,96 +65,176 @@ public static class PayerEngine
             }
         }
 
-        RegionPolicy PolicyFor(string county)
+        // Everyone in psn_no order, with the household's region and the policy of its county.
+        var people = new List<(Person Person, RegionPolicy Policy, Household? Household)>(input.Persons.Count);
+        var indexOf = new Dictionary<string, int>(input.Persons.Count, StringComparer.Ordinal);
+        foreach (var person in input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal))
         {
-            if (!policies.TryGetValue(county, out var policy))
-            {
-                policy = RegionPolicy.For(book, county, year, input.Parameters);
-                policies[county] = policy;
-            }
-            return policy;
-        }
-
-        // Reversals: the original and the reversal both drop out (rules.md, common).
-        var reversed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var s in input.Settlements)
-        {
-            if (s.IsReversal && s.InitSetlId is { } original)
-            {
-                reversed.Add(original);
-            }
-        }
-        var settlementsByPerson = new Dictionary<string, List<Settlement>>(StringComparer.Ordinal);
-        foreach (var s in input.Settlements)
-        {
-            if (s.IsReversal || s.SetlTime.Year != year || reversed.Contains(s.SetlId))
-            {
-                continue;
-            }
-            if (!settlementsByPerson.TryGetValue(s.PsnNo, out var list))
-            {
-                settlementsByPerson[s.PsnNo] = list = [];
-            }
-            list.Add(s);
-        }
-        var aidsByPerson = input.Aids.Where(a => a.ExpenseYear == year).GroupBy(a => a.PsnNo, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-
-        var personsByNo = new Dictionary<string, Person>(StringComparer.Ordinal);
-        foreach (var person in input.Persons)
-        {
-            if (!personsByNo.TryAdd(person.PsnNo, person))
+            if (!indexOf.TryAdd(person.PsnNo, people.Count))
             {
                 throw new ArgumentException($"person {person.PsnNo} appears twice", nameof(input));
             }
-        }
-        foreach (var psnNo in settlementsByPerson.Keys.Concat(aidsByPerson.Keys))
-        {
-            if (!personsByNo.ContainsKey(psnNo))
-            {
-                throw new ArgumentException($"psn_no {psnNo} has settlements or aids but is not in the registry", nameof(input));
-            }
-        }
-
-        var works = new List<PersonWork>();
-        var allPersons = new List<(Person Person, RegionPolicy Policy, Household? Household)>();
-        foreach (var person in input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal))
-        {
             householdOf.TryGetValue(person.PsnNo, out var household);
             var effective = household is null ? person : person with { Region = household.Region, HouseholdId = household.Id };
-            var policy = PolicyFor(effective.County);
-            allPersons.Add((effective, policy, household));
-            settlementsByPerson.TryGetValue(person.PsnNo, out var settlements);
-            aidsByPerson.TryGetValue(person.PsnNo, out var aids);
-            if (settlements is null && aids is null)
+            if (!policies.TryGetValue(effective.County, out var policy))
+            {
+                policies[effective.County] = policy = RegionPolicy.For(book, effective.County, year, input.Parameters);
+            }
+            people.Add((effective, policy, household));
+        }
+
+        var table = input.Table ?? SettlementTable.From(input.Settlements);
+        var rowsByPerson = GroupRows(table, indexOf, year, people.Count);
+        var aidsByPerson = new List<Aid>?[people.Count];
+        foreach (var aid in input.Aids)
+        {
+            if (aid.ExpenseYear != year)
             {
                 continue;
             }
-            var work = new PersonWork(effective, policy, household, settlements ?? [], aids ?? []);
-            work.ComputeSettlementTiers();
-            works.Add(work);
+            if (!indexOf.TryGetValue(aid.PsnNo, out var i))
+            {
+                throw new ArgumentException($"psn_no {aid.PsnNo} has aids but is not in the registry", nameof(input));
+            }
+            (aidsByPerson[i] ??= []).Add(aid);
         }
+
+        var classes = table.MedTypes.Select(MedTypes.Classify).ToArray();
+        var results = new SettlementColumns(table, classes);
+        var works = new List<PersonWork>();
+        for (var i = 0; i < people.Count; i++)
+        {
+            var rows = rowsByPerson.Rows(i);
+            if (rows.Length == 0 && aidsByPerson[i] is null)
+            {
+                continue;
+            }
+            var (person, policy, household) = people[i];
+            works.Add(new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? [], input.Explain));
+        }
+
+        // Every person's settlements are independent of everyone else's: one pass each, in parallel.
+        InParallel(works.Count, 4096, i => works[i].ComputeSettlementTiers(rowsByPerson.Order));
 
         ComputeAnnualTiers(works, year, notices);
         var households = ComputeHouseholdTiers(works, input.Households, year);
-        foreach (var w in works)
-        {
-            w.Finish(year);
-        }
-        var results = works.Select(w => w.Result).ToList();
-        var warnings = RaiseWarnings(allPersons, works.ToDictionary(w => w.Person.PsnNo, StringComparer.Ordinal), year, notices);
-        var indicators = ComputeIndicators(results, policies.Values, year);
+        InParallel(works.Count, 4096, i => works[i].Finish(year));
+        var personResults = works.Select(w => w.Result).ToList();
+        var worksByPsn = works.ToDictionary(w => w.Person.PsnNo, StringComparer.Ordinal);
+        var warnings = RaiseWarnings(people, worksByPsn, year, notices);
+        var indicators = ComputeIndicators(personResults, policies.Values, year);
 
         return new RegionYearResult
         {
             Year = year,
-            Persons = results,
+            Persons = personResults,
             Households = households,
             Warnings = warnings,
             Indicators = indicators,
             Notices = notices.ToList(),
             ParameterVersion = book.Version,
+            Columns = results,
+            Order = rowsByPerson.Order,
         };
+    }
+
+    /// <summary>
+    /// The rows of the year, grouped by person (a counting sort) and, within a person, in setl_time
+    /// order, ties by setl_id (rules.md). A reversal and the settlement it names both drop out.
+    /// </summary>
+    private static RowGroups GroupRows(SettlementTable table, Dictionary<string, int> indexOf, int year, int personCount)
+    {
+        var personOf = new int[table.PsnNos.Count];
+        for (var i = 0; i < personOf.Length; i++)
+        {
+            personOf[i] = indexOf.TryGetValue(table.PsnNos[i], out var p)
+                ? p
+                : throw new ArgumentException($"psn_no {table.PsnNos[i]} has settlements but is not in the registry");
+        }
+        var reversed = new HashSet<string>(StringComparer.Ordinal);
+        for (var row = 0; row < table.Count; row++)
+        {
+            if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 && table.InitSetlId(row) is { } original)
+            {
+                reversed.Add(original);
+            }
+        }
+        var lookup = reversed.GetAlternateLookup<ReadOnlySpan<char>>();
+        var from = new DateTime(year, 1, 1).Ticks;
+        var to = new DateTime(year + 1, 1, 1).Ticks;
+        var counts = new int[personCount + 1];
+        var included = new bool[table.Count];
+        Span<char> idChars = stackalloc char[256];
+        for (var row = 0; row < table.Count; row++)
+        {
+            if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 || table.Time[row] < from || table.Time[row] >= to)
+            {
+                continue;
+            }
+            if (reversed.Count > 0)
+            {
+                var n = System.Text.Encoding.UTF8.GetChars(table.IdBytes(row), idChars);
+                if (lookup.Contains(idChars[..n]))
+                {
+                    continue;
+                }
+            }
+            included[row] = true;
+            counts[personOf[table.Person[row]] + 1]++;
+        }
+        for (var i = 1; i < counts.Length; i++)
+        {
+            counts[i] += counts[i - 1];
+        }
+        var order = new int[counts[^1]];
+        var next = (int[])counts.Clone();
+        for (var row = 0; row < table.Count; row++)
+        {
+            if (included[row])
+            {
+                order[next[personOf[table.Person[row]]]++] = row;
+            }
+        }
+        var comparer = Comparer<int>.Create((a, b) =>
+        {
+            var c = table.Time[a].CompareTo(table.Time[b]);
+            return c != 0 ? c : table.CompareIds(a, b);
+        });
+        InParallel(personCount, 8192, p =>
+        {
+            if (counts[p + 1] - counts[p] > 1)
+            {
+                Array.Sort(order, counts[p], counts[p + 1] - counts[p], comparer);
+            }
+        });
+        return new RowGroups(order, counts);
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0..count-1 in chunks across the cores.</summary>
+    private static void InParallel(int count, int chunk, Action<int> body)
+    {
+        if (count <= chunk)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+            return;
+        }
+        Parallel.ForEach(Partitioner.Create(0, count, chunk), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                body(i);
+            }
+        });
+    }
+
+    private sealed class RowGroups(int[] order, int[] starts)
+    {
+        public int[] Order { get; } = order;
+        public (int Start, int End) Range(int person) => (starts[person], starts[person + 1]);
+        public ReadOnlySpan<int> Rows(int person) => Order.AsSpan(starts[person], starts[person + 1] - starts[person]);
     }
 
     private static void ComputeAnnualTiers(List<PersonWork> works, int year, SortedSet<string> notices)
@@ -168,7 +255,7 @@ public static class PayerEngine
             }
             var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, i => i.Type == IdentityType.Tekun);
             var ratio = p.Rate(tekun ? "special_assistance.ratio.tekun" : "special_assistance.ratio.other");
-            var @base = w.TierBase(Payer.SpecialAssistance, s => IdentityRules.HeldOn(w.Person, s.Day, w.Policy.LookbackMonths, Eligible));
+            var @base = w.TierBase(Payer.SpecialAssistance, row => IdentityRules.HeldOn(w.Person, w.Day(row), w.Policy.LookbackMonths, Eligible));
             var amount = SpecialAssistance.Amount(@base, new Money(threshold), ratio, p.Money("special_assistance.annual_limit"));
             w.AddAnnual(Payer.SpecialAssistance, @base, ratio, amount, "特殊救助", SpecialAssistance.Clause,
                 $"起付线 {threshold:0.00}，{(tekun ? "特困人员" : "其他医疗救助对象")}，年度限额 {p.Money("special_assistance.annual_limit")}");
@@ -184,7 +271,7 @@ public static class PayerEngine
             }
             var difficult = IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.IsDifficult);
             var prefix = difficult ? "high_cost_subsidy.difficult" : "high_cost_subsidy.other";
-            var @base = w.TierBase(Payer.HighCostSubsidy, s => s.MedClass is MedClass.Inpatient or MedClass.ChronicOutpatient);
+            var @base = w.TierBase(Payer.HighCostSubsidy, row => w.Class(row) is MedClass.Inpatient or MedClass.ChronicOutpatient);
             var deductible = p.Money(prefix + ".deductible");
             var ratio = p.Rate(prefix + ".ratio");
             var amount = HighCostSubsidy.Amount(@base, deductible, ratio, p.Money("high_cost_subsidy.annual_max"));
@@ -200,7 +287,7 @@ public static class PayerEngine
                 continue;
             }
             var line = w.Policy.Parameters.Money("high_cost_resolution.line");
-            var @base = w.TierBase(Payer.HighCostResolution, s => IdentityRules.HeldOn(w.Person, s.Day, 0, IdentityRules.IsDifficult));
+            var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.IsDifficult));
             w.AddAnnual(Payer.HighCostResolution, @base, null, HighCostResolution.Amount(@base, line), "高额医疗费用多渠道化解",
                 HighCostResolution.Clause, $"化解至 {line} 以下");
         }
@@ -231,7 +318,7 @@ public static class PayerEngine
                 continue;
             }
             var members = group.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList();
-            var bases = members.Select(w => w.TierBase(payer, s => IdentityRules.HeldOn(w.Person, s.Day, 0, IdentityRules.IsDifficult))).ToList();
+            var bases = members.Select(w => w.TierBase(payer, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.IsDifficult))).ToList();
             var rate = new Rate(ratio.Value);
             var proposals = bases.Select(b => WarmFund.Proposal(b, new Money(threshold.Value), rate, new Money(max.Value))).ToList();
             var paid = WarmFund.WithinBudget(proposals, new Money(budget.Value));
@@ -268,7 +355,7 @@ public static class PayerEngine
                 var tekunMembers = members.Count(m => IdentityRules.HeldInYear(m.Person, year, lookback, i => i.Type == IdentityType.Tekun));
                 var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
                 // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
-                var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, s => IdentityRules.HeldOn(m.Person, s.Day, lookback, IdentityRules.IsDifficult))));
+                var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.IsDifficult))));
                 var ratio = p.Rate("cap.ratio");
                 capAmount = HouseholdCap.Amount(@base, threshold, ratio);
                 lines.Add(new PayerLine(null, household.Id, Payer.CapFund, @base, ratio, capAmount, "暖心基金封顶兜底", HouseholdCap.Clause,
@@ -380,28 +467,71 @@ public static class PayerEngine
             .ToList();
     }
 
+    /// <summary>The medical-assistance line of one settlement, for the explanation and settlement_payers.csv.</summary>
+    internal static PayerLine? MedicalAssistanceLine(SettlementColumns columns, int row, string psnNo, RegionPolicy policy, Money? limitUsed, Money? limitLeft)
+    {
+        var table = columns.Table;
+        var amount = Money.FromFen(columns.MedicalAssistance[row]);
+        var standing = columns.Standing[row];
+        var part = Money.FromFen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+        if (policy.MedicalAssistance == MedicalAssistanceSource.FromSettlement)
+        {
+            return amount.IsZero ? null : new PayerLine(table.SetlId(row), psnNo, Payer.MedicalAssistance, part, null, amount,
+                "医疗救助（医保结算 maf_pay）", $"{policy.DocumentNames}：医疗救助按上级规定结算");
+        }
+        if (standing == Standing.None)
+        {
+            return null;
+        }
+        var a = policy.Assistance!;
+        var st = new AssistanceStanding(standing, standing switch
+        {
+            Standing.Tekun => a.Tekun,
+            Standing.Dibao or Standing.DibaoIllnessInduced => a.Dibao,
+            Standing.DisabledLevel1 or Standing.DisabledLevel2 => a.DisabledSevere,
+            _ => a.Dibian,
+        }, standing == Standing.Tekun);
+        var clause = policy.MedicalAssistance == MedicalAssistanceSource.Hangzhou ? MedicalAssistance.HangzhouClause : MedicalAssistance.WenzhouClause;
+        return new PayerLine(table.SetlId(row), psnNo, Payer.MedicalAssistance, part, st.Ratio, amount, $"医疗救助（{st.Label}）", clause, limitUsed, limitLeft,
+            st.Unlimited ? "不设年度限额" : (columns.ClassOf(row) == MedClass.GeneralOutpatient ? "普通门诊限额内" : null));
+    }
+
+    private static readonly Payer[] Funds = [Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund];
+
+    /// <summary>The insurance funds' lines of one settlement, as the data reports them.</summary>
+    internal static IEnumerable<PayerLine> FundLines(SettlementTable table, int row, string psnNo)
+    {
+        foreach (var fund in Funds)
+        {
+            var amount = table.Fund(row, fund);
+            if (amount != 0)
+            {
+                yield return new PayerLine(table.SetlId(row), psnNo, fund, Money.FromFen(table.Sum[row]), null, Money.FromFen(amount), SettlementRule, "医保结算数据");
+            }
+        }
+    }
+
     /// <summary>The working state of one person's year.</summary>
     private sealed class PersonWork
     {
-        private readonly List<Settlement> _settlements;
+        private readonly SettlementColumns _columns;
+        private readonly int _start;
+        private readonly int _end;
         private readonly List<Aid> _aids;
+        private readonly bool _explain;
         private readonly List<PayerLine> _lines = [];
-        private SettlementResult[] _results = [];
+        private int[] _order = [];
 
-        public PersonWork(Person person, RegionPolicy policy, Household? household, List<Settlement> settlements, List<Aid> aids)
+        public PersonWork(Person person, RegionPolicy policy, Household? household, SettlementColumns columns, (int Start, int End) rows, List<Aid> aids, bool explain)
         {
             Person = person;
             Policy = policy;
             Household = household;
-            _settlements = settlements;
+            _columns = columns;
+            (_start, _end) = rows;
             _aids = aids;
-            // rules.md: settlements in setl_time order, ties broken by setl_id (ordinal).
-            _settlements.Sort(static (a, b) =>
-            {
-                var c = a.SetlTime.CompareTo(b.SetlTime);
-                return c != 0 ? c : string.CompareOrdinal(a.SetlId, b.SetlId);
-            });
-            Result = new PersonYearResult(person, household?.Id, ByPayer);
+            _explain = explain;
+            Result = new PersonYearResult(person, household?.Id, ByPayer) { Policy = policy, RowStart = _start, RowEnd = _end };
         }
 
         public Person Person { get; }
@@ -412,77 +542,88 @@ public static class PayerEngine
         public PersonYearResult Result { get; }
         public Money PersonalBurdenBeforeHousehold { get; private set; }
 
-        public void ComputeSettlementTiers()
+        public DateOnly Day(int row) => DateOnly.FromDayNumber((int)(_columns.Table.Time[row] / TimeSpan.TicksPerDay));
+        public MedClass Class(int row) => _columns.ClassOf(row);
+
+        public void ComputeSettlementTiers(int[] order)
         {
-            var p = Policy.Parameters;
-            AssistanceLimits? limits = Policy.MedicalAssistance switch
+            _order = order;
+            var table = _columns.Table;
+            var a = Policy.Assistance;
+            var limits = a is null ? null : new AssistanceLimits(a.AnnualLimit, a.GeneralOutpatientLimit);
+            long total = 0, scope = 0, warningBase = 0, hifp = 0, hifmi = 0, hifob = 0, cvlserv = 0, hifes = 0, oth = 0, assistanceTotal = 0;
+            var settlements = _explain ? new List<SettlementResult>(_end - _start) : null;
+            for (var k = _start; k < _end; k++)
             {
-                MedicalAssistanceSource.Hangzhou => new AssistanceLimits(p.Money("medical_assistance.annual_limit"), p.Money("medical_assistance.general_outpatient_limit")),
-                MedicalAssistanceSource.Wenzhou => new AssistanceLimits(p.Money("medical_assistance.annual_limit"), null),
-                _ => null,
-            };
-            _results = new SettlementResult[_settlements.Count];
-            var total = Money.Zero;
-            var scope = Money.Zero;
-            var warningBase = Money.Zero;
-            for (var i = 0; i < _settlements.Count; i++)
-            {
-                var s = _settlements[i];
-                var entersTiers = s.EntersComputedTiers && Policy.InForce.Contains(s.Day);
-                foreach (var fund in (ReadOnlySpan<Payer>)[Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund])
+                var row = order[k];
+                var day = Day(row);
+                var enters = (table.Flags[row] & SettlementTable.ExcludedFlag) == 0 && Policy.InForce.Contains(day);
+                _columns.EntersTiers[row] = enters;
+                long assistance = 0;
+                Money? used = null, left = null;
+                if (Policy.MedicalAssistance == MedicalAssistanceSource.FromSettlement)
                 {
-                    var amount = s.Fund(fund);
-                    if (!amount.IsZero)
+                    assistance = table.Maf[row]; // always kept: what the data says was paid (rules.md)
+                }
+                else if (enters)
+                {
+                    var standing = Policy.MedicalAssistance == MedicalAssistanceSource.Hangzhou
+                        ? MedicalAssistance.HangzhouStanding(Person, day, Policy.LookbackMonths, a!)
+                        : MedicalAssistance.WenzhouStanding(Person, day, a!);
+                    if (standing is { } st)
                     {
-                        ByPayer[(int)fund] += amount;
-                        _lines.Add(new PayerLine(s.SetlId, Person.PsnNo, fund, s.MedfeeSumamt, null, amount, SettlementRule, "医保结算数据"));
+                        var medClass = Class(row);
+                        var part = Money.FromFen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+                        var amount = MedicalAssistance.Assist(part, medClass, st, limits!);
+                        assistance = amount.Fen;
+                        _columns.Standing[row] = st.Standing;
+                        if (!st.Unlimited)
+                        {
+                            used = amount;
+                            left = limits!.Available(medClass);
+                        }
                     }
                 }
-                var assistance = Money.Zero;
-                switch (Policy.MedicalAssistance)
-                {
-                    case MedicalAssistanceSource.FromSettlement:
-                        assistance = s.MafPay;
-                        if (!assistance.IsZero)
-                        {
-                            _lines.Add(new PayerLine(s.SetlId, Person.PsnNo, Payer.MedicalAssistance, s.PolicyScopePersonalPart, null, assistance,
-                                "医疗救助（医保结算 maf_pay）", $"{Policy.DocumentNames}：医疗救助按上级规定结算"));
-                        }
-                        break;
-                    case MedicalAssistanceSource.Hangzhou or MedicalAssistanceSource.Wenzhou when entersTiers:
-                        var standing = Policy.MedicalAssistance == MedicalAssistanceSource.Hangzhou
-                            ? MedicalAssistance.HangzhouStanding(Person, s.Day, Policy.LookbackMonths, Policy)
-                            : MedicalAssistance.WenzhouStanding(Person, s.Day, Policy);
-                        if (standing is { } st)
-                        {
-                            var (amount, used, left) = MedicalAssistance.Assist(s, st, limits!);
-                            assistance = amount;
-                            var clause = Policy.MedicalAssistance == MedicalAssistanceSource.Hangzhou ? MedicalAssistance.HangzhouClause : MedicalAssistance.WenzhouClause;
-                            _lines.Add(new PayerLine(s.SetlId, Person.PsnNo, Payer.MedicalAssistance, s.PolicyScopePersonalPart, st.Ratio, amount,
-                                $"医疗救助（{st.Label}）", clause, used, left,
-                                st.Unlimited ? "不设年度限额" : (s.MedClass == MedClass.GeneralOutpatient ? "普通门诊限额内" : null)));
-                        }
-                        break;
-                    default:
-                        break;
-                }
-                ByPayer[(int)Payer.MedicalAssistance] += assistance;
-                var burdenAfter = s.MedfeeSumamt - s.InsuranceFunds - assistance;
-                _results[i] = new SettlementResult(s, assistance, burdenAfter, entersTiers);
-                total += s.MedfeeSumamt;
-                scope += s.InscpScpAmt;
+                _columns.MedicalAssistance[row] = assistance;
+                var funds = table.Funds(row);
+                hifp += table.Hifp[row];
+                hifmi += table.Hifmi[row];
+                hifob += table.Hifob[row];
+                cvlserv += table.Cvlserv[row];
+                hifes += table.Hifes[row];
+                oth += table.Oth[row];
+                assistanceTotal += assistance;
+                total += table.Sum[row];
+                scope += table.Scope[row];
+                var burdenAfter = table.Sum[row] - funds - assistance;
                 warningBase += burdenAfter;
+                if (_explain)
+                {
+                    _lines.AddRange(FundLines(table, row, Person.PsnNo));
+                    if (MedicalAssistanceLine(_columns, row, Person.PsnNo, Policy, used, left) is { } line)
+                    {
+                        _lines.Add(line);
+                    }
+                    settlements!.Add(new SettlementResult(table.Get(row), Money.FromFen(assistance), Money.FromFen(burdenAfter), enters));
+                }
             }
+            ByPayer[(int)Payer.Basic] = Money.FromFen(hifp);
+            ByPayer[(int)Payer.Critical] = Money.FromFen(hifmi);
+            ByPayer[(int)Payer.LargeSum] = Money.FromFen(hifob);
+            ByPayer[(int)Payer.CivilServant] = Money.FromFen(cvlserv);
+            ByPayer[(int)Payer.Enterprise] = Money.FromFen(hifes);
+            ByPayer[(int)Payer.OtherFund] = Money.FromFen(oth);
+            ByPayer[(int)Payer.MedicalAssistance] = Money.FromFen(assistanceTotal);
             foreach (var aid in _aids)
             {
                 ByPayer[(int)aid.Payer] += aid.Amount;
                 _lines.Add(new PayerLine(aid.SetlId, Person.PsnNo, aid.Payer, Money.Zero, null, aid.Amount, $"{aid.Payer.ChineseName()}支付", "部门报送",
                     Note: aid.VoucherNo is null ? null : $"凭证 {aid.VoucherNo}"));
             }
-            Result.MedfeeSumamt = total;
-            Result.PolicyScopeAmount = scope;
-            Result.WarningBase = warningBase;
-            Result.Settlements = _results;
+            Result.MedfeeSumamt = Money.FromFen(total);
+            Result.PolicyScopeAmount = Money.FromFen(scope);
+            Result.WarningBase = Money.FromFen(warningBase);
+            Result.Settlements = settlements ?? (IReadOnlyList<SettlementResult>)[];
             UpdateBurden();
         }
 
@@ -491,30 +632,37 @@ public static class PayerEngine
         /// in its base, less the aids (unless an aid names a settlement outside the base) and every
         /// earlier annual tier; never below 0 (rules.md, common).
         /// </summary>
-        public Money TierBase(Payer tier, Func<Settlement, bool> inBase)
+        public Money TierBase(Payer tier, Func<int, bool> inBase)
         {
-            var sum = Money.Zero;
+            var table = _columns.Table;
+            long sum = 0;
             HashSet<string>? inBaseIds = null;
-            foreach (var r in _results)
+            var aidsNameSettlements = _aids.Exists(a => a.SetlId is not null);
+            for (var k = _start; k < _end; k++)
             {
-                if (r.EntersComputedTiers && inBase(r.Settlement))
+                var row = _order[k];
+                if (_columns.EntersTiers[row] && inBase(row))
                 {
-                    sum += r.BurdenAfterSettlementTiers;
-                    (inBaseIds ??= new HashSet<string>(StringComparer.Ordinal)).Add(r.Settlement.SetlId);
+                    sum += table.Sum[row] - table.Funds(row) - _columns.MedicalAssistance[row];
+                    if (aidsNameSettlements)
+                    {
+                        (inBaseIds ??= new HashSet<string>(StringComparer.Ordinal)).Add(table.SetlId(row));
+                    }
                 }
             }
+            var result = Money.FromFen(sum);
             foreach (var aid in _aids)
             {
                 if (aid.Payer < tier && (aid.SetlId is null || (inBaseIds?.Contains(aid.SetlId) ?? false)))
                 {
-                    sum -= aid.Amount;
+                    result -= aid.Amount;
                 }
             }
             for (var payer = Payer.SpecialAssistance; payer < tier; payer++)
             {
-                sum -= ByPayer[(int)payer];
+                result -= ByPayer[(int)payer];
             }
-            return sum.AtLeastZero();
+            return result.AtLeastZero();
         }
 
         public void AddAnnual(Payer payer, Money @base, Rate? ratio, Money amount, string rule, string clause, string? note)
@@ -550,4 +698,31 @@ public static class PayerEngine
             Result.Lines = _lines;
         }
     }
+}
+
+/// <summary>What the engine computed per settlement, as columns beside the <see cref="SettlementTable"/>.</summary>
+public sealed class SettlementColumns
+{
+    private readonly MedClass[] _classes;
+
+    internal SettlementColumns(SettlementTable table, MedClass[] classes)
+    {
+        Table = table;
+        _classes = classes;
+        MedicalAssistance = new long[table.Count];
+        Standing = new Standing[table.Count];
+        EntersTiers = new bool[table.Count];
+    }
+
+    public SettlementTable Table { get; }
+
+    /// <summary>Medical assistance of each row, in fen (computed, or maf_pay where the region does not compute it).</summary>
+    public long[] MedicalAssistance { get; }
+
+    public Standing[] Standing { get; }
+
+    /// <summary>Referral-compliant, not excluded, and within the policy's dates.</summary>
+    public bool[] EntersTiers { get; }
+
+    public MedClass ClassOf(int row) => _classes[Table.MedType[row]];
 }

@@ -16,6 +16,9 @@ public enum MedicalAssistanceSource
     Wenzhou,
 }
 
+/// <summary>Ratios by identity and the annual limits of medical assistance in a region-year.</summary>
+public sealed record AssistanceParameters(Rate Tekun, Rate Dibao, Rate DisabledSevere, Rate Dibian, Money AnnualLimit, Money? GeneralOutpatientLimit);
+
 /// <summary>
 /// The policy in force for one county and expense year: which programmes apply (by the documents of
 /// its region tree) and the parameter values they use.
@@ -47,6 +50,9 @@ public sealed class RegionPolicy
     /// <summary>杭政办函〔2022〕70号 二（二）: months before an illness-induced identity that count under it.</summary>
     public int LookbackMonths { get; }
 
+    /// <summary>The medical-assistance numbers, read once per region-year rather than per settlement.</summary>
+    public AssistanceParameters? Assistance { get; }
+
     private RegionPolicy(string county, int year, IReadOnlyList<PolicyDocument> documents, DateRange inForce, IReadOnlyDictionary<string, decimal> overrides)
     {
         County = county;
@@ -64,6 +70,17 @@ public sealed class RegionPolicy
         HighCostResolution = Has(Wenzhou);
         HighCostSubsidy = Has(Jingning);
         LookbackMonths = (int)(Parameters.Optional("medical_assistance.illness_induced_lookback_months") ?? 0m);
+        Assistance = MedicalAssistance switch
+        {
+            MedicalAssistanceSource.Hangzhou => new AssistanceParameters(
+                Parameters.Rate("medical_assistance.ratio.tekun"), Parameters.Rate("medical_assistance.ratio.dibao"),
+                Parameters.Rate("medical_assistance.ratio.disabled_severe"), Parameters.Rate("medical_assistance.ratio.dibian"),
+                Parameters.Money("medical_assistance.annual_limit"), Parameters.Money("medical_assistance.general_outpatient_limit")),
+            MedicalAssistanceSource.Wenzhou => new AssistanceParameters(
+                Parameters.Rate("medical_assistance.ratio"), Parameters.Rate("medical_assistance.ratio"), Parameters.Rate("medical_assistance.ratio"),
+                Parameters.Rate("medical_assistance.ratio"), Parameters.Money("medical_assistance.annual_limit"), null),
+            _ => null,
+        };
     }
 
     public string DocumentNames => string.Join("；", Documents.Select(d => d.Document));

@@ -1,4 +1,5 @@
 using Gongji.Engine.Model;
+using Gongji.Engine.Rules;
 
 namespace Gongji.Engine;
 
@@ -116,6 +117,15 @@ public sealed class PersonYearResult
     /// <summary>Personal burden after the person's share of household tiers too.</summary>
     public Money BurdenAfterHouseholdTiers => PersonalBurden - ByPayer[(int)Payer.CapFund];
 
+    /// <summary>This person's settlements: positions <see cref="RowStart"/> to <see cref="RowEnd"/> of <see cref="RegionYearResult.Order"/>.</summary>
+    public int RowStart { get; internal init; }
+
+    public int RowEnd { get; internal init; }
+
+    public int SettlementCount => RowEnd - RowStart;
+
+    internal RegionPolicy Policy { get; init; } = null!;
+
     public bool Assisted { get; internal set; }
     public bool Difficult { get; internal set; }
     public MonitoringGroup Group { get; internal set; }
@@ -159,5 +169,31 @@ public sealed class RegionYearResult
 
     public required string ParameterVersion { get; init; }
 
+    /// <summary>The per-settlement results, as columns.</summary>
+    public required SettlementColumns Columns { get; init; }
+
+    /// <summary>The rows of the year, grouped by person in psn_no order and sorted within each.</summary>
+    public required int[] Order { get; init; }
+
     public Money Total(Payer payer) => Money.Sum(Persons.Select(p => p[payer]));
+
+    /// <summary>Every settlement's payer lines (settlement_payers.csv), made as they are read.</summary>
+    public IEnumerable<PayerLine> SettlementLines()
+    {
+        foreach (var person in Persons)
+        {
+            for (var k = person.RowStart; k < person.RowEnd; k++)
+            {
+                var row = Order[k];
+                foreach (var line in PayerEngine.FundLines(Columns.Table, row, person.PsnNo))
+                {
+                    yield return line;
+                }
+                if (PayerEngine.MedicalAssistanceLine(Columns, row, person.PsnNo, person.Policy, null, null) is { } ma)
+                {
+                    yield return ma;
+                }
+            }
+        }
+    }
 }

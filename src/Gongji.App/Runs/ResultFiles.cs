@@ -34,8 +34,7 @@ public static class ResultFiles
     {
         var payerIds = Payers.All.Select(p => p.Id()).ToArray();
         yield return ("settlement_payers", ["setl_id", "psn_no", "payer", "base", "ratio", "amount", "rule", "clause"],
-            result.Persons.SelectMany(p => p.Lines).Where(l => l.SetlId is not null && !l.Payer.IsAnnualTier() && !l.Payer.IsAid())
-                .Select(l => new[] { l.SetlId!, l.PsnNo, l.Payer.Id(), Amount(l.Base), l.Ratio?.ToString() ?? "", Amount(l.Amount), l.Rule, l.Clause }));
+            result.SettlementLines().Select(l => new[] { l.SetlId!, l.PsnNo, l.Payer.Id(), Amount(l.Base), l.Ratio?.ToString() ?? "", Amount(l.Amount), l.Rule, l.Clause }));
         yield return ("person_totals", ["psn_no", "household_id", "year", "medfee_sumamt", .. payerIds, "personal_burden", "warning_base"],
             result.Persons.Select(p => (string[])[p.PsnNo, p.HouseholdId ?? "", Year(result), Amount(p.MedfeeSumamt), .. p.ByPayer.Select(Amount), Amount(p.PersonalBurden), Amount(p.WarningBase)]));
         yield return ("household_totals", ["household_id", "region_code", "year", "category", "medfee_sumamt", .. payerIds, "personal_burden"],

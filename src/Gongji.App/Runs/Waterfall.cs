@@ -30,7 +30,7 @@ public static class Waterfall
         sb.AppendLine(title);
         sb.AppendLine(new string('─', 78));
         var total = Money.Sum(members.Select(m => m.MedfeeSumamt));
-        Line(sb, "医疗总费用 medfee_sumamt", total, $"{members.Sum(m => m.Settlements.Count)} 笔结算，{members.Count} 人");
+        Line(sb, "医疗总费用 medfee_sumamt", total, $"{members.Sum(m => m.SettlementCount)} 笔结算，{members.Count} 人");
         var left = total;
         foreach (var payer in Payers.All)
         {

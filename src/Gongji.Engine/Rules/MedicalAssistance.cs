@@ -24,8 +24,34 @@ public sealed class AssistanceLimits(Money annual, Money? generalOutpatient)
     }
 }
 
+/// <summary>Under which identity a settlement is assisted (kept per settlement as one byte).</summary>
+public enum Standing : byte
+{
+    None,
+    Tekun,
+    Dibao,
+    DibaoIllnessInduced,
+    DisabledLevel1,
+    DisabledLevel2,
+    Dibian,
+    DibianIllnessInduced,
+}
+
 /// <summary>The identity under which a settlement is assisted, its ratio and whether it is limited.</summary>
-public readonly record struct AssistanceStanding(IdentityType Identity, string Label, Rate Ratio, bool Unlimited);
+public readonly record struct AssistanceStanding(Standing Standing, Rate Ratio, bool Unlimited)
+{
+    public string Label => Standing switch
+    {
+        Standing.Tekun => "特困人员",
+        Standing.Dibao => "低保对象",
+        Standing.DibaoIllnessInduced => "因病纳入低保",
+        Standing.DisabledLevel1 => "1级残疾人",
+        Standing.DisabledLevel2 => "2级残疾人",
+        Standing.Dibian => "低边对象",
+        Standing.DibianIllnessInduced => "因病纳入低边",
+        _ => "",
+    };
+}
 
 public static class MedicalAssistance
 {
@@ -36,7 +62,7 @@ public static class MedicalAssistance
     /// 杭政办函〔2022〕70号 二（二）: 特困 100%, 低保 80%, 二级及以上残疾 80%, 低边 70%; the most
     /// favourable identity valid on the day (look-back window included) applies.
     /// </summary>
-    public static AssistanceStanding? HangzhouStanding(Person person, DateOnly day, int lookbackMonths, RegionPolicy policy)
+    public static AssistanceStanding? HangzhouStanding(Person person, DateOnly day, int lookbackMonths, AssistanceParameters p)
     {
         AssistanceStanding? best = null;
         foreach (var identity in person.Identities)
@@ -47,10 +73,10 @@ public static class MedicalAssistance
             }
             AssistanceStanding? candidate = identity.Type switch
             {
-                IdentityType.Tekun => new(IdentityType.Tekun, "特困人员", policy.Parameters.Rate("medical_assistance.ratio.tekun"), true),
-                IdentityType.Dibao => new(IdentityType.Dibao, identity.IllnessInduced ? "因病纳入低保" : "低保对象", policy.Parameters.Rate("medical_assistance.ratio.dibao"), false),
-                IdentityType.Disabled when identity.IsSevereDisability => new(IdentityType.Disabled, $"{identity.Level}级残疾人", policy.Parameters.Rate("medical_assistance.ratio.disabled_severe"), false),
-                IdentityType.Dibian => new(IdentityType.Dibian, identity.IllnessInduced ? "因病纳入低边" : "低边对象", policy.Parameters.Rate("medical_assistance.ratio.dibian"), false),
+                IdentityType.Tekun => new(Standing.Tekun, p.Tekun, true),
+                IdentityType.Dibao => new(identity.IllnessInduced ? Standing.DibaoIllnessInduced : Standing.Dibao, p.Dibao, false),
+                IdentityType.Disabled when identity.IsSevereDisability => new(identity.Level == 1 ? Standing.DisabledLevel1 : Standing.DisabledLevel2, p.DisabledSevere, false),
+                IdentityType.Dibian => new(identity.IllnessInduced ? Standing.DibianIllnessInduced : Standing.Dibian, p.Dibian, false),
                 _ => null,
             };
             best = MoreFavourable(best, candidate);
@@ -59,7 +85,7 @@ public static class MedicalAssistance
     }
 
     /// <summary>温政办〔2021〕78号 三（三）9: 困难群众 (tekun, dibao, dibian) at one ratio; tekun without limit.</summary>
-    public static AssistanceStanding? WenzhouStanding(Person person, DateOnly day, RegionPolicy policy)
+    public static AssistanceStanding? WenzhouStanding(Person person, DateOnly day, AssistanceParameters p)
     {
         AssistanceStanding? best = null;
         foreach (var identity in person.Identities)
@@ -68,8 +94,13 @@ public static class MedicalAssistance
             {
                 continue;
             }
-            var ratio = policy.Parameters.Rate("medical_assistance.ratio");
-            best = MoreFavourable(best, new AssistanceStanding(identity.Type, identity.Type.ChineseName(), ratio, identity.Type == IdentityType.Tekun));
+            var standing = identity.Type switch
+            {
+                IdentityType.Tekun => Standing.Tekun,
+                IdentityType.Dibao => identity.IllnessInduced ? Standing.DibaoIllnessInduced : Standing.Dibao,
+                _ => identity.IllnessInduced ? Standing.DibianIllnessInduced : Standing.Dibian,
+            };
+            best = MoreFavourable(best, new AssistanceStanding(standing, p.Dibao, identity.Type == IdentityType.Tekun));
         }
         return best;
     }
@@ -89,16 +120,15 @@ public static class MedicalAssistance
     }
 
     /// <summary>Amount = min(ratio × policy-scope personal part, limit left), rounded half up to the fen.</summary>
-    public static (Money Amount, Money? LimitUsed, Money? LimitLeft) Assist(Settlement settlement, AssistanceStanding standing, AssistanceLimits limits)
+    public static Money Assist(Money policyScopePersonalPart, MedClass medClass, AssistanceStanding standing, AssistanceLimits limits)
     {
-        var proposed = settlement.PolicyScopePersonalPart.Times(standing.Ratio);
+        var proposed = policyScopePersonalPart.Times(standing.Ratio);
         if (standing.Unlimited)
         {
-            return (proposed, null, null);
+            return proposed;
         }
-        var available = limits.Available(settlement.MedClass).AtLeastZero();
-        var amount = Money.Min(proposed, available);
-        limits.Consume(settlement.MedClass, amount);
-        return (amount, amount, limits.Available(settlement.MedClass));
+        var amount = Money.Min(proposed, limits.Available(medClass).AtLeastZero());
+        limits.Consume(medClass, amount);
+        return amount;
     }
 }

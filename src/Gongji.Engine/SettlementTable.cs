@@ -1,0 +1,223 @@
+using System.Text;
+using Gongji.Engine.Model;
+
+namespace Gongji.Engine;
+
+/// <summary>
+/// Settlements as columns (struct of arrays): what the engine reads of tens of millions of them
+/// without an object per row. Amounts are whole fen; setl_id is kept as UTF-8 bytes in one pool.
+/// Built from <see cref="Settlement"/> records or appended to row by row by a fast file reader.
+/// </summary>
+public sealed class SettlementTable
+{
+    private readonly List<string> _psnNos = [];
+    private readonly Dictionary<string, int> _psnIndex = new(StringComparer.Ordinal);
+    private readonly List<string> _medTypes = [];
+    private readonly Dictionary<string, short> _medTypeIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, string> _initSetlIds = [];
+    private Settlement[]? _originals;
+    private byte[] _idPool;
+    private int _idPoolLength;
+
+    public SettlementTable(int capacity = 1024)
+    {
+        capacity = Math.Max(capacity, 16);
+        Person = new int[capacity];
+        Time = new long[capacity];
+        MedType = new short[capacity];
+        Flags = new byte[capacity];
+        IdStart = new int[capacity];
+        IdLength = new byte[capacity];
+        Sum = new long[capacity];
+        Scope = new long[capacity];
+        Hifp = new long[capacity];
+        Hifmi = new long[capacity];
+        Hifob = new long[capacity];
+        Cvlserv = new long[capacity];
+        Hifes = new long[capacity];
+        Oth = new long[capacity];
+        Maf = new long[capacity];
+        _idPool = new byte[capacity * 20];
+    }
+
+    public const byte ReversalFlag = 1;
+    public const byte ExcludedFlag = 2;
+
+    public int Count { get; private set; }
+
+    /// <summary>Index into <see cref="PsnNos"/>.</summary>
+    public int[] Person { get; private set; }
+
+    /// <summary>setl_time in ticks.</summary>
+    public long[] Time { get; private set; }
+
+    public short[] MedType { get; private set; }
+
+    /// <summary><see cref="ReversalFlag"/>; <see cref="ExcludedFlag"/>: not referral-compliant or excluded (rules.md).</summary>
+    public byte[] Flags { get; private set; }
+
+    public int[] IdStart { get; private set; }
+    public byte[] IdLength { get; private set; }
+    public long[] Sum { get; private set; }
+    public long[] Scope { get; private set; }
+    public long[] Hifp { get; private set; }
+    public long[] Hifmi { get; private set; }
+    public long[] Hifob { get; private set; }
+    public long[] Cvlserv { get; private set; }
+    public long[] Hifes { get; private set; }
+    public long[] Oth { get; private set; }
+    public long[] Maf { get; private set; }
+
+    public IReadOnlyList<string> PsnNos => _psnNos;
+    public IReadOnlyList<string> MedTypes => _medTypes;
+
+    /// <summary>The class of each med_type code of <see cref="MedTypes"/>.</summary>
+    public MedClass ClassOf(short medType) => Model.MedTypes.Classify(_medTypes[medType]);
+
+    public int PersonIndex(string psnNo)
+    {
+        if (!_psnIndex.TryGetValue(psnNo, out var i))
+        {
+            i = _psnNos.Count;
+            _psnNos.Add(psnNo);
+            _psnIndex[psnNo] = i;
+        }
+        return i;
+    }
+
+    public short MedTypeIndex(string code)
+    {
+        if (!_medTypeIndex.TryGetValue(code, out var i))
+        {
+            i = checked((short)_medTypes.Count);
+            _medTypes.Add(code);
+            _medTypeIndex[code] = i;
+        }
+        return i;
+    }
+
+    public ReadOnlySpan<byte> IdBytes(int row) => _idPool.AsSpan(IdStart[row], IdLength[row]);
+
+    public string SetlId(int row) => Encoding.UTF8.GetString(IdBytes(row));
+
+    public string? InitSetlId(int row) => _initSetlIds.GetValueOrDefault(row);
+
+    /// <summary>Ordinal order of setl_id (ASCII ids: the same as string ordinal order).</summary>
+    public int CompareIds(int a, int b) => IdBytes(a).SequenceCompareTo(IdBytes(b));
+
+    public int Add(ReadOnlySpan<byte> setlId, int person, long ticks, short medType, byte flags, string? initSetlId,
+        long sum, long scope, long hifp, long hifmi, long hifob, long cvlserv, long hifes, long oth, long maf)
+    {
+        if (setlId.Length > 255)
+        {
+            throw new ArgumentException("a setl_id is longer than 255 bytes", nameof(setlId));
+        }
+        var row = Count;
+        if (row == Person.Length)
+        {
+            Grow();
+        }
+        if (_idPoolLength + setlId.Length > _idPool.Length)
+        {
+            Array.Resize(ref _idPool, Math.Max(_idPool.Length * 2, _idPoolLength + setlId.Length));
+        }
+        setlId.CopyTo(_idPool.AsSpan(_idPoolLength));
+        IdStart[row] = _idPoolLength;
+        IdLength[row] = (byte)setlId.Length;
+        _idPoolLength += setlId.Length;
+        Person[row] = person;
+        Time[row] = ticks;
+        MedType[row] = medType;
+        Flags[row] = flags;
+        Sum[row] = sum;
+        Scope[row] = scope;
+        Hifp[row] = hifp;
+        Hifmi[row] = hifmi;
+        Hifob[row] = hifob;
+        Cvlserv[row] = cvlserv;
+        Hifes[row] = hifes;
+        Oth[row] = oth;
+        Maf[row] = maf;
+        if (initSetlId is not null)
+        {
+            _initSetlIds[row] = initSetlId;
+        }
+        Count = row + 1;
+        return row;
+    }
+
+    private void Grow()
+    {
+        var size = Person.Length * 2;
+        Person = Resize(Person, size);
+        Time = Resize(Time, size);
+        MedType = Resize(MedType, size);
+        Flags = Resize(Flags, size);
+        IdStart = Resize(IdStart, size);
+        IdLength = Resize(IdLength, size);
+        Sum = Resize(Sum, size);
+        Scope = Resize(Scope, size);
+        Hifp = Resize(Hifp, size);
+        Hifmi = Resize(Hifmi, size);
+        Hifob = Resize(Hifob, size);
+        Cvlserv = Resize(Cvlserv, size);
+        Hifes = Resize(Hifes, size);
+        Oth = Resize(Oth, size);
+        Maf = Resize(Maf, size);
+    }
+
+    private static T[] Resize<T>(T[] array, int size)
+    {
+        Array.Resize(ref array, size);
+        return array;
+    }
+
+    public static SettlementTable From(IReadOnlyList<Settlement> settlements)
+    {
+        var table = new SettlementTable(settlements.Count);
+        foreach (var s in settlements)
+        {
+            var flags = (byte)((s.IsReversal ? ReversalFlag : 0) | (s.EntersComputedTiers ? 0 : ExcludedFlag));
+            table.Add(Encoding.UTF8.GetBytes(s.SetlId), table.PersonIndex(s.PsnNo), s.SetlTime.Ticks, table.MedTypeIndex(s.MedType), flags,
+                s.IsReversal ? s.InitSetlId : null, s.MedfeeSumamt.Fen, s.InscpScpAmt.Fen, s.HifpPay.Fen, s.HifmiPay.Fen, s.HifobPay.Fen,
+                s.CvlservPay.Fen, s.HifesPay.Fen, s.OthPay.Fen, s.MafPay.Fen);
+        }
+        table._originals = settlements as Settlement[] ?? [.. settlements];
+        return table;
+    }
+
+    /// <summary>The settlement of a row: the record it was built from, or one made from the columns.</summary>
+    public Settlement Get(int row) => _originals is { } originals ? originals[row] : new Settlement
+    {
+        SetlId = SetlId(row),
+        PsnNo = _psnNos[Person[row]],
+        SetlTime = new DateTime(Time[row]),
+        MedType = _medTypes[MedType[row]],
+        MedfeeSumamt = Money.FromFen(Sum[row]),
+        InscpScpAmt = Money.FromFen(Scope[row]),
+        HifpPay = Money.FromFen(Hifp[row]),
+        HifmiPay = Money.FromFen(Hifmi[row]),
+        HifobPay = Money.FromFen(Hifob[row]),
+        CvlservPay = Money.FromFen(Cvlserv[row]),
+        HifesPay = Money.FromFen(Hifes[row]),
+        OthPay = Money.FromFen(Oth[row]),
+        MafPay = Money.FromFen(Maf[row]),
+        IsReversal = (Flags[row] & ReversalFlag) != 0,
+        InitSetlId = InitSetlId(row),
+        ReferralCompliant = (Flags[row] & ExcludedFlag) == 0,
+        Exclusion = Exclusion.None,
+    };
+
+    public long Funds(int row) => Hifp[row] + Hifmi[row] + Hifob[row] + Cvlserv[row] + Hifes[row] + Oth[row];
+
+    public long Fund(int row, Payer payer) => payer switch
+    {
+        Payer.Basic => Hifp[row],
+        Payer.Critical => Hifmi[row],
+        Payer.LargeSum => Hifob[row],
+        Payer.CivilServant => Cvlserv[row],
+        Payer.Enterprise => Hifes[row],
+        Payer.OtherFund => Oth[row],
+        _ => throw new ArgumentOutOfRangeException(nameof(payer), payer, "not an insurance fund of the settlement"),
+    };
+}
