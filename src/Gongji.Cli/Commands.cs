@@ -22,7 +22,7 @@ internal static class Commands
                 build a synthetic county in the data.md formats; without --out it is loaded into the store and run
           gongji load PATH... [--kind KIND]        load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all
           gongji run --region CODE --year Y [--param name=value]... [--out DIR]
-          gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]...
+          gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]... [--formats csv]
           gongji run --reproduce RUN [--out DIR]    compute a kept run again from the store as it was then
                 compute every payer's share of a region-year and write the results of data.md
           gongji explain --household ID | --person PSN_NO --year Y [--param name=value]...
@@ -200,7 +200,7 @@ internal static class Commands
         {
             var to = o.Required("to");
             var watch = Stopwatch.StartNew();
-            report = RunService.RunFromFiles(from, region, year, o.Parameters(), to);
+            report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
             Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s");
         }
         else

@@ -162,14 +162,22 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         };
     }
 
-    private static async Task WriteErrorFileAsync(string path, List<RowError> errors, CancellationToken ct)
+    private static Task WriteErrorFileAsync(string path, List<RowError> errors, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        WriteErrorFile(path, errors);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The error file beside an input: row, column, value, reason (UTF-8 with BOM, for Excel).</summary>
+    public static void WriteErrorFile(string path, IEnumerable<RowError> errors)
     {
         var sb = new StringBuilder("row,column,value,reason\n");
         foreach (var e in errors.OrderBy(e => e.Row))
         {
             sb.Append(e.Row).Append(',').Append(Csv(e.Column)).Append(',').Append(Csv(e.Value)).Append(',').Append(Csv(e.Reason)).Append('\n');
         }
-        await File.WriteAllTextAsync(path, sb.ToString(), new UTF8Encoding(true), ct);
+        File.WriteAllText(path, sb.ToString(), new UTF8Encoding(true));
     }
 
     internal static string Csv(string value) =>

@@ -6,15 +6,20 @@ namespace Gongji.Runs;
 
 /// <summary>
 /// Reads a folder of data.md files straight into the engine's input, with the loaders' own row
-/// checks, and no store (<c>gongji run --from DIR</c>).
+/// checks and no store (<c>gongji run --from DIR</c>). The registry files go through the loaders'
+/// parsers; the settlements, by far the largest, through <see cref="SettlementFileReader"/> into columns.
 /// </summary>
 public static class FileSnapshot
 {
-    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters)
+    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false)
     {
-        var files = Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase))
-            .Where(f => !f.EndsWith(".errors.csv", StringComparison.OrdinalIgnoreCase)).ToList();
-        var byKind = new Dictionary<string, List<Dictionary<string, object?>>>(StringComparer.Ordinal);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"no such folder: {folder}");
+        }
+        var files = Directory.EnumerateFiles(folder)
+            .Where(f => (f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase)) && !f.EndsWith(".errors.csv", StringComparison.OrdinalIgnoreCase))
+            .ToList();
         var context = new LoadContext
         {
             KnownPersons = new HashSet<string>(StringComparer.Ordinal),
@@ -22,17 +27,27 @@ public static class FileSnapshot
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
             KnownCounties = [],
         };
+        var rows = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        var settlementFiles = new List<string>();
         foreach (var path in Loader.OrderForLoading(files))
         {
             var file = TabularFile.Open(path);
             string[] header = [];
             FileKind? kind = null;
             RowReader? reader = null;
-            var rows = new List<Dictionary<string, object?>>();
             context.SeenKeys.Clear();
             foreach (var (row, cells) in file.Rows(h => header = h))
             {
-                kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: not a data.md file");
+                kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: not one of the data.md files");
+                if (kind is SettlementsKind && !file.IsSpreadsheet)
+                {
+                    settlementFiles.Add(path);
+                    break;
+                }
+                if (kind is FeeDetailsKind)
+                {
+                    break; // fee details feed the item rankings, not the payers
+                }
                 reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
                 reader.Next(row, cells);
                 var values = kind.Parse(reader, context)!;
@@ -40,97 +55,73 @@ public static class FileSnapshot
                 {
                     throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
                 }
-                var named = new Dictionary<string, object?>(kind.Columns.Count, StringComparer.Ordinal);
-                for (var i = 0; i < values.Length; i++)
+                (rows.TryGetValue(kind.Name, out var list) ? list : rows[kind.Name] = []).Add(values);
+                switch (kind)
                 {
-                    named[kind.Columns[i].Name] = values[i];
+                    case PersonsKind:
+                        context.KnownPersons.Add((string)values[0]!);
+                        if (values[1] is string certno)
+                        {
+                            context.PsnNoByCertno.TryAdd(certno, (string)values[0]!);
+                        }
+                        break;
+                    case IdentityCodesKind:
+                        context.IdentityCodes[(string)values[0]!] = new IdentityCodeMapping((string)values[0]!, (string)values[1]!, (int?)values[2], (bool)values[3]!);
+                        break;
                 }
-                rows.Add(named);
-                if (kind is PersonsKind)
-                {
-                    context.KnownPersons.Add((string)values[0]!);
-                    if (values[1] is string certno)
-                    {
-                        context.PsnNoByCertno.TryAdd(certno, (string)values[0]!);
-                    }
-                }
-                else if (kind is IdentityCodesKind)
-                {
-                    context.IdentityCodes[(string)values[0]!] = new IdentityCodeMapping((string)values[0]!, (string)values[1]!, (int?)values[2], (bool)values[3]!);
-                }
-            }
-            if (kind is not null)
-            {
-                (byKind.TryGetValue(kind.Name, out var list) ? list : byKind[kind.Name] = []).AddRange(rows);
             }
         }
-        List<Dictionary<string, object?>> Rows(string kind) => byKind.GetValueOrDefault(kind) ?? [];
+        List<object?[]> Rows(string kind) => rows.GetValueOrDefault(kind) ?? [];
 
-        var households = Rows("households").ToDictionary(h => (string)h["household_id"]!, StringComparer.Ordinal);
-        string? RegionOf(Dictionary<string, object?> p) =>
-            p["household_id"] is string hid && households.TryGetValue(hid, out var h) ? (string)h["region_code"]! : (string?)p["insuplc_admdvs"];
+        // Column positions as the loaders' FileKinds define them.
+        var households = Rows("households").ToDictionary(h => (string)h[0]!, StringComparer.Ordinal); // household_id, region_code, category
+        string? RegionOf(object?[] p) => p[11] is string hid && households.TryGetValue(hid, out var h) ? (string)h[1]! : (string?)p[8];
         var persons = Rows("persons").Where(p => RegionOf(p) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
-        var ids = persons.Select(p => (string)p["psn_no"]!).ToHashSet(StringComparer.Ordinal);
-        var identities = Rows("identities").Where(i => ids.Contains((string)i["psn_no"]!)).ToLookup(i => (string)i["psn_no"]!, StringComparer.Ordinal);
+        var ids = persons.Select(p => (string)p[0]!).ToHashSet(StringComparer.Ordinal);
+        var identities = Rows("identities").Where(i => ids.Contains((string)i[0]!)).ToLookup(i => (string)i[0]!, StringComparer.Ordinal);
         var anyEnrolments = Rows("enrolments").Count > 0;
-        var enrolments = Rows("enrolments").Where(e => ids.Contains((string)e["psn_no"]!)).ToLookup(e => (string)e["psn_no"]!, StringComparer.Ordinal);
+        var enrolments = Rows("enrolments").Where(e => ids.Contains((string)e[0]!)).ToLookup(e => (string)e[0]!, StringComparer.Ordinal);
 
         var personList = persons.Select(p =>
         {
-            var psn = (string)p["psn_no"]!;
+            var psn = (string)p[0]!;
             return new Person
             {
                 PsnNo = psn,
-                HouseholdId = p["household_id"] is string hid && households.ContainsKey(hid) ? hid : null,
+                HouseholdId = p[11] is string hid && households.ContainsKey(hid) ? hid : null,
                 Region = RegionOf(p)!,
-                Insutype = (string?)p["insutype"] ?? "390",
-                HukouRegion = (string?)p["hukou_admdvs"],
-                InsuredSince = (DateOnly?)p["insured_since"],
-                Enrolments = anyEnrolments ? enrolments[psn].Select(e => new DateRange((DateOnly)e["begndate"]!, (DateOnly?)e["enddate"] ?? DateOnly.MaxValue)).ToList() : null,
+                Insutype = (string?)p[6] ?? "390",
+                HukouRegion = (string?)p[13],
+                InsuredSince = (DateOnly?)p[14],
+                Enrolments = anyEnrolments ? enrolments[psn].Select(e => new DateRange((DateOnly)e[2]!, (DateOnly?)e[3] ?? DateOnly.MaxValue)).ToList() : null,
                 Identities = identities[psn].Select(i => new Identity(
-                    IdentityTypes.TryParse((string)i["idet_type"]!, out var t) ? t : IdentityType.Tekun,
-                    new DateRange((DateOnly)i["begntime"]!, (DateOnly?)i["endtime"] ?? DateOnly.MaxValue),
-                    (int?)i["level"], (bool)i["illness_induced"]!, (bool)i["gradual_exit"]!)).ToList(),
+                    IdentityTypes.TryParse((string)i[1]!, out var t) ? t : throw new InvalidDataException($"identity of {psn}: unknown type {i[1]}"),
+                    new DateRange((DateOnly)i[2]!, (DateOnly?)i[3] ?? DateOnly.MaxValue), (int?)i[4], (bool)i[5]!, (bool)i[6]!)).ToList(),
             };
         }).ToList();
         var householdList = personList.Where(p => p.HouseholdId is not null).GroupBy(p => p.HouseholdId!, StringComparer.Ordinal).Select(g => new Household
         {
             Id = g.Key,
-            Region = (string)households[g.Key]["region_code"]!,
-            Category = households[g.Key]["category"] switch { "tekun" => HouseholdCategory.Tekun, "dibao" => HouseholdCategory.Dibao, "dibian" => HouseholdCategory.Dibian, _ => null },
+            Region = (string)households[g.Key][1]!,
+            Category = households[g.Key][2] switch { "tekun" => HouseholdCategory.Tekun, "dibao" => HouseholdCategory.Dibao, "dibian" => HouseholdCategory.Dibian, _ => null },
             MemberPsnNos = g.Select(p => p.PsnNo).ToList(),
         }).ToList();
 
-        static Money Fen(object? v) => Money.FromFen(v is null ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture));
-        var settlements = Rows("settlements")
-            .Where(s => ids.Contains((string)s["psn_no"]!) && ((int)s["setl_year"]! == year || (bool)s["refd_setl_flag"]!))
-            .Select(s => new Settlement
+        var table = new SettlementTable();
+        foreach (var path in settlementFiles)
+        {
+            var (read, reader) = SettlementFileReader.Read(path, ids, year, othersAreErrors: false);
+            if (reader.ErrorCount > 0)
             {
-                SetlId = (string)s["setl_id"]!,
-                PsnNo = (string)s["psn_no"]!,
-                SetlTime = (DateTime)s["setl_time"]!,
-                MedType = (string)s["med_type"]!,
-                MedfeeSumamt = Fen(s["medfee_sumamt_fen"]),
-                FulamtOwnpayAmt = Fen(s["fulamt_ownpay_amt_fen"]),
-                OverlmtSelfpay = Fen(s["overlmt_selfpay_fen"]),
-                PreselfpayAmt = Fen(s["preselfpay_amt_fen"]),
-                InscpScpAmt = Fen(s["inscp_scp_amt_fen"]),
-                HifpPay = Fen(s["hifp_pay_fen"]),
-                HifmiPay = Fen(s["hifmi_pay_fen"]),
-                HifobPay = Fen(s["hifob_pay_fen"]),
-                CvlservPay = Fen(s["cvlserv_pay_fen"]),
-                HifesPay = Fen(s["hifes_pay_fen"]),
-                MafPay = Fen(s["maf_pay_fen"]),
-                OthPay = Fen(s["oth_pay_fen"]),
-                IsReversal = (bool)s["refd_setl_flag"]!,
-                InitSetlId = (string?)s["init_setl_id"],
-                ReferralCompliant = (bool)s["referral_compliant"]!,
-                Exclusion = MedTypes.TryParseExclusion((string)s["exclusion"]!, out var e) ? e : Exclusion.None,
-            }).ToList();
-        var aids = Rows("aids").Where(a => ids.Contains((string)a["psn_no"]!) && (int)a["expense_year"]! == year)
-            .Select(a => new Aid((string)a["psn_no"]!, Payers.TryParse((string)a["payer"]!, out var p) ? p : Payer.Charity, Fen(a["amount_fen"]),
-                (DateOnly)a["pay_date"]!, (int)a["expense_year"]!, (string?)a["setl_id"], (string?)a["voucher_no"]))
+                Loader.WriteErrorFile(path + ".errors.csv", reader.Errors);
+                throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.ErrorCount} bad value(s), e.g. {reader.Errors[0]}; all listed in {path}.errors.csv");
+            }
+            table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
+        }
+        var aids = Rows("aids").Where(a => ids.Contains((string)a[2]!) && (int)a[5]! == year)
+            .Select(a => new Aid((string)a[2]!, Payers.TryParse((string)a[0]!, out var p) ? p : throw new InvalidDataException($"aid {a[1]}: unknown payer {a[0]}"),
+                Money.FromFen(Convert.ToInt64(a[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)a[4]!, (int)a[5]!, (string?)a[6], (string?)a[1]))
             .ToList();
-        return new RegionYearInput { Year = year, Persons = personList, Households = householdList, Settlements = settlements, Aids = aids, Parameters = parameters };
+        return new RegionYearInput { Year = year, Persons = personList, Households = householdList, Table = table, Aids = aids, Parameters = parameters, Explain = explain };
     }
 }

@@ -13,19 +13,28 @@ public static class ResultFiles
 {
     public static readonly IReadOnlyList<string> Names = ["settlement_payers", "person_totals", "household_totals", "warnings", "indicators"];
 
-    public static IReadOnlyList<string> Write(RegionYearResult result, string regionCode, string folder)
+    /// <summary>Excel's last row: a table longer than this is written as CSV only.</summary>
+    public const int SpreadsheetRowLimit = 1_048_575;
+
+    public static IReadOnlyList<string> Write(RegionYearResult result, string regionCode, string folder, bool spreadsheets = true)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
         foreach (var (name, header, rows) in Tables(result, regionCode))
         {
-            var materialised = rows.ToList();
             var csv = Path.Combine(folder, name + ".csv");
-            WriteCsv(csv, header, materialised);
-            var xlsx = Path.Combine(folder, name + ".xlsx");
-            Xlsx.Write(xlsx, name, header, materialised);
+            var count = WriteCsv(csv, header, rows);
             written.Add(csv);
-            written.Add(xlsx);
+            var xlsx = Path.Combine(folder, name + ".xlsx");
+            if (File.Exists(xlsx))
+            {
+                File.Delete(xlsx); // never leave a spreadsheet of an earlier run beside this run's CSV
+            }
+            if (spreadsheets && count <= SpreadsheetRowLimit)
+            {
+                Xlsx.Write(xlsx, name, header, rows);
+                written.Add(xlsx);
+            }
         }
         return written;
     }
@@ -49,15 +58,38 @@ public static class ResultFiles
 
     public static string Amount(Money m) => m.Yuan.ToString("0.00", CultureInfo.InvariantCulture);
 
-    public static void WriteCsv(string path, string[] header, IEnumerable<string[]> rows)
+    /// <summary>Writes the rows and returns how many there were.</summary>
+    public static long WriteCsv(string path, string[] header, IEnumerable<string[]> rows)
     {
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(true), 1 << 16);
-        writer.Write(string.Join(',', header.Select(Loading.Loader.Csv)));
-        writer.Write("\r\n");
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(true), 1 << 20);
+        WriteLine(writer, header);
+        long count = 0;
         foreach (var row in rows)
         {
-            writer.Write(string.Join(',', row.Select(Loading.Loader.Csv)));
-            writer.Write("\r\n");
+            WriteLine(writer, row);
+            count++;
         }
+        return count;
+    }
+
+    private static void WriteLine(StreamWriter writer, string[] cells)
+    {
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                writer.Write(',');
+            }
+            var cell = cells[i];
+            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
+            {
+                writer.Write(Loading.Loader.Csv(cell));
+            }
+            else
+            {
+                writer.Write(cell);
+            }
+        }
+        writer.Write("\r\n");
     }
 }

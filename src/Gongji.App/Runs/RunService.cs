@@ -63,12 +63,25 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
         return (new RunReport(null, original.Region, original.Year, result, fingerprint, files), original);
     }
 
-    public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to)
+    public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to, bool spreadsheets = true)
     {
         var input = FileSnapshot.Read(from, region, year, parameters);
         var result = PayerEngine.Compute(input);
-        var files = ResultFiles.Write(result, region, to);
-        return new RunReport(null, region, year, result, StoreSnapshot.Fingerprint(input.Persons, input.Households, input.Settlements, input.Aids), files);
+        var files = ResultFiles.Write(result, region, to, spreadsheets);
+        return new RunReport(null, region, year, result, FilesFingerprint(from), files);
+    }
+
+    /// <summary>For a run from files: a hash of the input files' names and bytes.</summary>
+    public static string FilesFingerprint(string folder)
+    {
+        var hash = new System.IO.Hashing.XxHash128();
+        foreach (var path in Directory.EnumerateFiles(folder).Where(f => !f.EndsWith(".errors.csv", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(path)));
+            using var stream = File.OpenRead(path);
+            hash.Append(stream);
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
     public static Dictionary<string, object> Summary(RegionYearResult result) => new()
