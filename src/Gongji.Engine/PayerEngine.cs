@@ -46,6 +46,13 @@ public static class PayerEngine
         }
 
         var year = input.Year;
+        var timings = new Dictionary<string, double>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        void Lap(string phase)
+        {
+            timings[phase] = watch.Elapsed.TotalSeconds;
+            watch.Restart();
+        }
         var notices = new SortedSet<string>(StringComparer.Ordinal);
         var policies = new Dictionary<string, RegionPolicy>(StringComparer.Ordinal);
         var householdOf = new Dictionary<string, Household>(StringComparer.Ordinal);
@@ -83,8 +90,10 @@ public static class PayerEngine
             people.Add((effective, policy, household));
         }
 
+        Lap("registry");
         var table = input.Table ?? SettlementTable.From(input.Settlements);
         var rowsByPerson = GroupRows(table, indexOf, year, people.Count);
+        Lap("group and sort");
         var aidsByPerson = new List<Aid>?[people.Count];
         foreach (var aid in input.Aids)
         {
@@ -115,14 +124,17 @@ public static class PayerEngine
 
         // Every person's settlements are independent of everyone else's: one pass each, in parallel.
         InParallel(works.Count, 4096, i => works[i].ComputeSettlementTiers(rowsByPerson.Order));
+        Lap("settlement tiers");
 
         ComputeAnnualTiers(works, year, notices);
         var households = ComputeHouseholdTiers(works, input.Households, year);
+        Lap("annual and household tiers");
         InParallel(works.Count, 4096, i => works[i].Finish(year));
         var personResults = works.Select(w => w.Result).ToList();
         var worksByPsn = works.ToDictionary(w => w.Person.PsnNo, StringComparer.Ordinal);
         var warnings = RaiseWarnings(people, worksByPsn, year, notices);
         var indicators = ComputeIndicators(personResults, policies.Values, year);
+        Lap("warnings and indicators");
 
         return new RegionYearResult
         {
@@ -135,6 +147,7 @@ public static class PayerEngine
             ParameterVersion = book.Version,
             Columns = results,
             Order = rowsByPerson.Order,
+            Timings = timings,
         };
     }
 
@@ -159,25 +172,21 @@ public static class PayerEngine
                 reversed.Add(original);
             }
         }
-        var lookup = reversed.GetAlternateLookup<ReadOnlySpan<char>>();
+        // A reversal names its original by setl_id: compare hashes of the UTF-8 bytes first, the text on a hit.
+        var reversedHashes = reversed.Select(id => System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id))).ToHashSet();
         var from = new DateTime(year, 1, 1).Ticks;
         var to = new DateTime(year + 1, 1, 1).Ticks;
         var counts = new int[personCount + 1];
         var included = new bool[table.Count];
-        Span<char> idChars = stackalloc char[256];
         for (var row = 0; row < table.Count; row++)
         {
             if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 || table.Time[row] < from || table.Time[row] >= to)
             {
                 continue;
             }
-            if (reversed.Count > 0)
+            if (reversed.Count > 0 && reversedHashes.Contains(System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row))) && reversed.Contains(table.SetlId(row)))
             {
-                var n = System.Text.Encoding.UTF8.GetChars(table.IdBytes(row), idChars);
-                if (lookup.Contains(idChars[..n]))
-                {
-                    continue;
-                }
+                continue;
             }
             included[row] = true;
             counts[personOf[table.Person[row]] + 1]++;
@@ -243,7 +252,7 @@ public static class PayerEngine
         foreach (var w in works.Where(w => w.Policy.SpecialAssistance))
         {
             var p = w.Policy.Parameters;
-            bool Eligible(Identity i) => i.Type is IdentityType.Tekun or IdentityType.Dibao or IdentityType.Dibian || i.IsSevereDisability;
+            var Eligible = IdentityRules.AssistanceEligible;
             if (!IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, Eligible))
             {
                 continue;
@@ -253,7 +262,7 @@ public static class PayerEngine
                 notices.Add($"{w.Policy.County} {year}: special_assistance.threshold 未设置，特殊救助未计算 (special assistance not computed: threshold unset)");
                 continue;
             }
-            var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, i => i.Type == IdentityType.Tekun);
+            var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, IdentityRules.Tekun);
             var ratio = p.Rate(tekun ? "special_assistance.ratio.tekun" : "special_assistance.ratio.other");
             var @base = w.TierBase(Payer.SpecialAssistance, row => IdentityRules.HeldOn(w.Person, w.Day(row), w.Policy.LookbackMonths, Eligible));
             var amount = SpecialAssistance.Amount(@base, new Money(threshold), ratio, p.Money("special_assistance.annual_limit"));
@@ -269,7 +278,7 @@ public static class PayerEngine
             {
                 continue;
             }
-            var difficult = IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.IsDifficult);
+            var difficult = IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult);
             var prefix = difficult ? "high_cost_subsidy.difficult" : "high_cost_subsidy.other";
             var @base = w.TierBase(Payer.HighCostSubsidy, row => w.Class(row) is MedClass.Inpatient or MedClass.ChronicOutpatient);
             var deductible = p.Money(prefix + ".deductible");
@@ -282,12 +291,12 @@ public static class PayerEngine
         // 多渠道化解 — 温政办〔2021〕78号 三（三）11, for 困难群众.
         foreach (var w in works.Where(w => w.Policy.HighCostResolution))
         {
-            if (!IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.IsDifficult))
+            if (!IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult))
             {
                 continue;
             }
             var line = w.Policy.Parameters.Money("high_cost_resolution.line");
-            var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.IsDifficult));
+            var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult));
             w.AddAnnual(Payer.HighCostResolution, @base, null, HighCostResolution.Amount(@base, line), "高额医疗费用多渠道化解",
                 HighCostResolution.Clause, $"化解至 {line} 以下");
         }
@@ -299,7 +308,7 @@ public static class PayerEngine
 
     private static void WarmFundStage(List<PersonWork> works, int year, SortedSet<string> notices, Payer payer, string prefix, string clause, Func<PersonWork, string?> fundOf)
     {
-        var groups = works.Where(w => w.Policy.WarmFunds && IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.IsDifficult))
+        var groups = works.Where(w => w.Policy.WarmFunds && IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult))
             .GroupBy(w => (w.Policy.County, Fund: fundOf(w)));
         foreach (var group in groups)
         {
@@ -318,7 +327,7 @@ public static class PayerEngine
                 continue;
             }
             var members = group.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList();
-            var bases = members.Select(w => w.TierBase(payer, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.IsDifficult))).ToList();
+            var bases = members.Select(w => w.TierBase(payer, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult))).ToList();
             var rate = new Rate(ratio.Value);
             var proposals = bases.Select(b => WarmFund.Proposal(b, new Money(threshold.Value), rate, new Money(max.Value))).ToList();
             var paid = WarmFund.WithinBudget(proposals, new Money(budget.Value));
@@ -352,10 +361,10 @@ public static class PayerEngine
             if (policy.HouseholdCap && category is { } cat)
             {
                 var p = policy.Parameters;
-                var tekunMembers = members.Count(m => IdentityRules.HeldInYear(m.Person, year, lookback, i => i.Type == IdentityType.Tekun));
+                var tekunMembers = members.Count(m => IdentityRules.HeldInYear(m.Person, year, lookback, IdentityRules.Tekun));
                 var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
                 // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
-                var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.IsDifficult))));
+                var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.Difficult))));
                 var ratio = p.Rate("cap.ratio");
                 capAmount = HouseholdCap.Amount(@base, threshold, ratio);
                 lines.Add(new PayerLine(null, household.Id, Payer.CapFund, @base, ratio, capAmount, "暖心基金封顶兜底", HouseholdCap.Clause,
@@ -693,7 +702,7 @@ public static class PayerEngine
             }
             Result.BurdenBeforeAnnualTiers = beforeAnnual;
             Result.Assisted = IdentityRules.IsAssisted(Person, year);
-            Result.Difficult = IdentityRules.HeldInYear(Person, year, Policy.LookbackMonths, IdentityRules.IsDifficult);
+            Result.Difficult = IdentityRules.HeldInYear(Person, year, Policy.LookbackMonths, IdentityRules.Difficult);
             Result.Group = Monitoring.Group(Person, year);
             Result.Lines = _lines;
         }

@@ -169,6 +169,9 @@ public sealed class RegionYearResult
 
     public required string ParameterVersion { get; init; }
 
+    /// <summary>Seconds spent in each phase of the computation.</summary>
+    public IReadOnlyDictionary<string, double> Timings { get; init; } = new Dictionary<string, double>();
+
     /// <summary>The per-settlement results, as columns.</summary>
     public required SettlementColumns Columns { get; init; }
 

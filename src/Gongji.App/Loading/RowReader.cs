@@ -102,6 +102,10 @@ public sealed class RowReader
         {
             return null;
         }
+        if (v.Length == 10 && v[4] == '-' && v[7] == '-' && TryIsoDate(v, out var iso))
+        {
+            return iso; // the common case, without the general parser
+        }
         if (DateOnly.TryParseExact(v, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
         {
             return d;
@@ -116,6 +120,27 @@ public sealed class RowReader
         }
         Error(field, v, "not a date (yyyy-MM-dd, yyyyMMdd or yyyy/M/d)");
         return null;
+    }
+
+    private static bool TryIsoDate(string v, out DateOnly date)
+    {
+        date = default;
+        for (var i = 0; i < 10; i++)
+        {
+            if (i is not (4 or 7) && !char.IsAsciiDigit(v[i]))
+            {
+                return false;
+            }
+        }
+        int year = ((v[0] - '0') * 1000) + ((v[1] - '0') * 100) + ((v[2] - '0') * 10) + (v[3] - '0');
+        int month = ((v[5] - '0') * 10) + (v[6] - '0');
+        int day = ((v[8] - '0') * 10) + (v[9] - '0');
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+        date = new DateOnly(year, month, day);
+        return true;
     }
 
     public DateTime? Timestamp(string field, bool required = false)

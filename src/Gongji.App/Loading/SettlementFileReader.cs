@@ -29,10 +29,21 @@ public sealed class SettlementFileReader
     private const int MaxListedErrors = 1000;
 
     private readonly Encoding _encoding;
+    private Dictionary<string, short>.AlternateLookup<ReadOnlySpan<char>> _medTypes;
     private readonly int[] _columnOf = new int[Fields.Length];
     private string[] _header = [];
 
+    // Per-row scratch, reused: a stackalloc would be zeroed again for each of millions of rows.
+    private Range[] _cells = [];
+    private readonly long[] _amounts = new long[Fields.Length];
+    private readonly bool[] _given = new bool[Fields.Length];
+    private readonly char[] _chars = new char[256];
+    private readonly char[] _medChars = new char[64];
+
     public List<RowError> Errors { get; } = [];
+
+    /// <summary>Seconds per phase of the last read (parse, join, duplicates).</summary>
+    public Dictionary<string, double> Timings { get; } = [];
     public long ErrorCount { get; private set; }
     public long Rows { get; private set; }
 
@@ -41,50 +52,188 @@ public sealed class SettlementFileReader
     /// <summary>
     /// Reads the rows of <paramref name="year"/> (and reversals of any year) of the persons in
     /// <paramref name="persons"/>; a row naming anyone else is skipped when <paramref name="othersAreErrors"/> is false.
+    /// The file is cut at line ends into one part per core, read in parallel and joined in file order.
     /// </summary>
     public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlySet<string> persons, int year, bool othersAreErrors = false)
     {
-        var reader = new SettlementFileReader(TabularFile.DetectEncoding(path));
-        var table = reader.ReadAll(path, persons, year, othersAreErrors);
-        return (table, reader);
+        var encoding = TabularFile.DetectEncoding(path);
+        var length = new FileInfo(path).Length;
+        var headerEnd = FirstLineEnd(path, 0);
+        var header = new SettlementFileReader(encoding);
+        header.ReadHeader(ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20)));
+        var parts = length < (64 << 20) ? 1 : Environment.ProcessorCount;
+        var bounds = new long[parts + 1];
+        bounds[0] = Math.Min(headerEnd + 1, length);
+        bounds[parts] = length;
+        for (var k = 1; k < parts; k++)
+        {
+            bounds[k] = Math.Max(bounds[k - 1], Math.Min(FirstLineEnd(path, length * k / parts) + 1, length));
+        }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var readers = new SettlementFileReader[parts];
+        var tables = new SettlementTable[parts];
+        Parallel.For(0, parts, k =>
+        {
+            var reader = new SettlementFileReader(encoding);
+            reader.UseHeaderOf(header);
+            // The first part's table is sized for the whole file, so joining the others needs no regrowth.
+            var capacity = (int)Math.Clamp((k == 0 ? length : bounds[k + 1] - bounds[k]) / 120, 1024, int.MaxValue / 4);
+            tables[k] = reader.ReadRange(path, bounds[k], bounds[k + 1], persons, year, othersAreErrors, capacity);
+            readers[k] = reader;
+        });
+        header.Timings["parse"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        // Join in file order, numbering each part's rows after the lines of the parts before it.
+        var result = header;
+        var table = tables[0];
+        var linesBefore = 1 + readers[0].Lines;
+        result.Absorb(readers[0], 1, 0);
+        for (var k = 1; k < parts; k++)
+        {
+            var offset = table.Count;
+            table.Append(tables[k]);
+            result.Absorb(readers[k], linesBefore, offset);
+            linesBefore += readers[k].Lines;
+        }
+        result.Timings["join"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        result.CheckDuplicates(table);
+        result.Timings["duplicates"] = watch.Elapsed.TotalSeconds;
+        return (table, result);
     }
 
-    private SettlementTable ReadAll(string path, IReadOnlySet<string> persons, int year, bool othersAreErrors)
+    private long Lines { get; set; }
+    private List<int> _lineOfRow = [];
+
+    private void UseHeaderOf(SettlementFileReader header)
+    {
+        _header = header._header;
+        Array.Copy(header._columnOf, _columnOf, _columnOf.Length);
+        _cells = new Range[_header.Length + 1];
+    }
+
+    private void Absorb(SettlementFileReader part, long linesBefore, int rowOffset)
+    {
+        foreach (var e in part.Errors)
+        {
+            if (Errors.Count < MaxListedErrors)
+            {
+                Errors.Add(e with { Row = (int)(e.Row + linesBefore) });
+            }
+        }
+        ErrorCount += part.ErrorCount;
+        Rows += part.Rows;
+        foreach (var line in part._lineOfRow)
+        {
+            _lineOfRow.Add((int)(line + linesBefore));
+        }
+        _ = rowOffset;
+    }
+
+    private static long FirstLineEnd(string path, long from)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        stream.Position = from;
+        var buffer = new byte[1 << 16];
+        var position = from;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var nl = buffer.AsSpan(0, read).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                return position + nl;
+            }
+            position += read;
+        }
+        return position;
+    }
+
+    private static byte[] ReadBytes(string path, long from, int count)
+    {
+        using var stream = File.OpenRead(path);
+        stream.Position = from;
+        var bytes = new byte[count];
+        var total = 0;
+        int read;
+        while (total < count && (read = stream.Read(bytes, total, count - total)) > 0)
+        {
+            total += read;
+        }
+        return bytes[..total];
+    }
+
+    /// <summary>A setl_id that appears twice is an error: hashes first, the bytes only on a hash match.</summary>
+    private void CheckDuplicates(SettlementTable table)
+    {
+        var size = (int)Math.Min(1L << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, table.Count * 2)));
+        var slots = new ulong[size];
+        var mask = size - 1;
+        for (var row = 0; row < table.Count; row++)
+        {
+            var hash = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
+            var i = (int)hash & mask;
+            while (slots[i] != 0)
+            {
+                if (slots[i] == hash && FirstWithId(table, row) is { } first && first < row)
+                {
+                    Error(_lineOfRow[row], "setl_id", table.SetlId(row), $"appears twice in this file (also row {_lineOfRow[first]})");
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+            slots[i] = hash;
+        }
+    }
+
+    private static int? FirstWithId(SettlementTable table, int row)
+    {
+        var id = table.IdBytes(row);
+        for (var r = 0; r < row; r++)
+        {
+            if (table.IdBytes(r).SequenceEqual(id))
+            {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private SettlementTable ReadRange(string path, long from, long to, IReadOnlySet<string> persons, int year, bool othersAreErrors, int capacity)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        var table = new SettlementTable((int)Math.Clamp(stream.Length / 120, 1024, int.MaxValue / 4));
-        var ids = new RowIdSet(table);
-        var personLookup = new Dictionary<string, int>(StringComparer.Ordinal);
+        stream.Position = from;
+        var table = new SettlementTable(capacity);
+        // psn_no → the table's person index (-1 until the first settlement), looked up without a string per row.
+        var personLookup = new Dictionary<string, int>(persons.Count, StringComparer.Ordinal);
         foreach (var p in persons)
         {
             personLookup[p] = -1;
         }
         var lookup = personLookup.GetAlternateLookup<ReadOnlySpan<char>>();
+        _medTypes = new Dictionary<string, short>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var buffer = ArrayPool<byte>.Shared.Rent(8 << 20);
         try
         {
+            var remaining = to - from;
             var filled = 0;
-            var start = 0;
-            var headerDone = false;
             var line = 0;
             var eof = false;
             while (!eof)
             {
-                var read = stream.Read(buffer, filled, buffer.Length - filled);
+                var read = remaining > 0 ? stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, remaining)) : 0;
+                remaining -= read;
                 eof = read == 0;
                 filled += read;
+                var start = 0;
                 var span = buffer.AsSpan(0, filled);
-                while (true)
+                while (start < span.Length)
                 {
                     var rest = span[start..];
                     var nl = rest.IndexOf((byte)'\n');
                     if (nl < 0)
                     {
                         if (!eof)
-                        {
-                            break;
-                        }
-                        if (rest.Length == 0)
                         {
                             break;
                         }
@@ -96,23 +245,18 @@ public sealed class SettlementFileReader
                         text = text[..^1];
                     }
                     line++;
-                    if (!headerDone)
-                    {
-                        ReadHeader(text);
-                        headerDone = true;
-                    }
-                    else if (!text.IsEmpty)
+                    if (!text.IsEmpty)
                     {
                         Rows++;
-                        ParseRow(text, line, table, ids, lookup, year, othersAreErrors);
+                        var before = table.Count;
+                        ParseRow(text, line, table, lookup, year, othersAreErrors);
+                        if (table.Count > before)
+                        {
+                            _lineOfRow.Add(line);
+                        }
                     }
                     start += Math.Min(nl + 1, rest.Length);
-                    if (start >= span.Length)
-                    {
-                        break;
-                    }
                 }
-                // Keep the unfinished line at the front of the buffer.
                 var left = filled - start;
                 if (left == buffer.Length)
                 {
@@ -120,8 +264,8 @@ public sealed class SettlementFileReader
                 }
                 Buffer.BlockCopy(buffer, start, buffer, 0, left);
                 filled = left;
-                start = 0;
             }
+            Lines = line;
         }
         finally
         {
@@ -134,6 +278,7 @@ public sealed class SettlementFileReader
     {
         var text = _encoding.GetString(line).TrimStart('\uFEFF');
         _header = SplitHeader(text);
+        _cells = new Range[_header.Length + 1];
         Array.Fill(_columnOf, -1);
         var aliases = new SettlementsKind().Aliases;
         for (var i = 0; i < _header.Length; i++)
@@ -201,10 +346,10 @@ public sealed class SettlementFileReader
         return [.. cells];
     }
 
-    private void ParseRow(ReadOnlySpan<byte> line, int row, SettlementTable table, RowIdSet ids,
+    private void ParseRow(ReadOnlySpan<byte> line, int row, SettlementTable table,
         Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> persons, int year, bool othersAreErrors)
     {
-        Span<Range> cells = stackalloc Range[Math.Max(_header.Length, 1) + 1];
+        Span<Range> cells = _cells;
         var count = Split(line, cells);
         if (count < 0)
         {
@@ -225,14 +370,14 @@ public sealed class SettlementFileReader
         }
         var reversal = Flag(CellOf(line, cells, count, Reversal), row, Reversal, false);
         var psnBytes = CellOf(line, cells, count, PsnNo);
-        Span<char> chars = stackalloc char[256];
+        Span<char> chars = _chars;
         if (psnBytes.Length > 256)
         {
             Error(row, "psn_no", Text(psnBytes), "longer than 256 characters");
             return;
         }
         var psnLength = _encoding.GetChars(psnBytes, chars);
-        if (!persons.TryGetValue(chars[..psnLength], out var known, out _))
+        if (!persons.TryGetValue(chars[..psnLength], out var personIndex))
         {
             if (othersAreErrors)
             {
@@ -240,7 +385,6 @@ public sealed class SettlementFileReader
             }
             return;
         }
-        _ = known;
         if (!TryTime(CellOf(line, cells, count, SetlTime), out var ticks))
         {
             Error(row, "setl_time", Text(CellOf(line, cells, count, SetlTime)), "not a date-time (yyyy-MM-dd HH:mm:ss, yyyy-MM-dd, yyyyMMdd or yyyy/M/d)");
@@ -250,8 +394,10 @@ public sealed class SettlementFileReader
         {
             return; // another year: only reversals of any year matter to this one
         }
-        Span<long> amounts = stackalloc long[Fields.Length];
-        Span<bool> given = stackalloc bool[Fields.Length];
+        Span<long> amounts = _amounts;
+        Span<bool> given = _given;
+        amounts.Clear();
+        given.Clear();
         for (var f = Sum; f <= PsnPart; f++)
         {
             var v = CellOf(line, cells, count, f);
@@ -315,12 +461,21 @@ public sealed class SettlementFileReader
         }
         var id = CellOf(line, cells, count, SetlId);
         var flags = (byte)((reversal ? SettlementTable.ReversalFlag : 0) | (!compliant || excluded ? SettlementTable.ExcludedFlag : 0));
-        var added = table.Add(id, table.PersonIndex(new string(chars[..psnLength])), ticks, table.MedTypeIndex(Text(CellOf(line, cells, count, MedType))), flags,
-            reversal ? Text(init) : null, amounts[Sum], scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
-        if (!ids.Add(added))
+        if (personIndex < 0)
         {
-            Error(row, "setl_id", Text(id), "appears twice in this file");
+            personIndex = table.PersonIndex(new string(chars[..psnLength]));
+            persons[chars[..psnLength]] = personIndex;
         }
+        var medTypeBytes = CellOf(line, cells, count, MedType);
+        Span<char> medChars = _medChars;
+        var medLength = _encoding.GetChars(medTypeBytes[..Math.Min(medTypeBytes.Length, 32)], medChars);
+        if (!_medTypes.TryGetValue(medChars[..medLength], out var medType))
+        {
+            medType = table.MedTypeIndex(new string(medChars[..medLength]));
+            _medTypes[medChars[..medLength]] = medType;
+        }
+        table.Add(id, personIndex, ticks, medType, flags,
+            reversal ? Text(init) : null, amounts[Sum], scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
     }
 
     private ReadOnlySpan<byte> CellOf(ReadOnlySpan<byte> line, ReadOnlySpan<Range> cells, int count, int field)
@@ -568,58 +723,5 @@ public sealed class SettlementFileReader
             n = (n * 10) + (b - '0');
         }
         return n;
-    }
-
-    /// <summary>Which setl_ids a table holds: an open-addressing set of row numbers, compared by their bytes.</summary>
-    private sealed class RowIdSet(SettlementTable table)
-    {
-        private int[] _slots = Filled(1 << 16);
-        private int _count;
-
-        private static int[] Filled(int size)
-        {
-            var slots = new int[size];
-            Array.Fill(slots, -1);
-            return slots;
-        }
-
-        public bool Add(int row)
-        {
-            if ((_count + 1) * 2 > _slots.Length)
-            {
-                var old = _slots;
-                _slots = Filled(old.Length * 2);
-                foreach (var r in old)
-                {
-                    if (r >= 0)
-                    {
-                        Insert(r, checkDuplicate: false);
-                    }
-                }
-            }
-            if (!Insert(row, checkDuplicate: true))
-            {
-                return false;
-            }
-            _count++;
-            return true;
-        }
-
-        private bool Insert(int row, bool checkDuplicate)
-        {
-            var mask = _slots.Length - 1;
-            var bytes = table.IdBytes(row);
-            var i = (int)XxHash3.HashToUInt64(bytes) & mask;
-            while (_slots[i] >= 0)
-            {
-                if (checkDuplicate && table.IdBytes(_slots[i]).SequenceEqual(bytes))
-                {
-                    return false;
-                }
-                i = (i + 1) & mask;
-            }
-            _slots[i] = row;
-            return true;
-        }
     }
 }

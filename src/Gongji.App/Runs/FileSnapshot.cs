@@ -11,12 +11,16 @@ namespace Gongji.Runs;
 /// </summary>
 public static class FileSnapshot
 {
+    /// <summary>Seconds the last read spent on the registry files (before the settlements).</summary>
+    public static double RegistryReadSeconds { get; private set; }
+
     public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false)
     {
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException($"no such folder: {folder}");
         }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var files = Directory.EnumerateFiles(folder)
             .Where(f => (f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase)) && !f.EndsWith(".errors.csv", StringComparison.OrdinalIgnoreCase))
             .ToList();
@@ -107,6 +111,7 @@ public static class FileSnapshot
             MemberPsnNos = g.Select(p => p.PsnNo).ToList(),
         }).ToList();
 
+        RegistryReadSeconds = watch.Elapsed.TotalSeconds;
         var table = new SettlementTable();
         foreach (var path in settlementFiles)
         {

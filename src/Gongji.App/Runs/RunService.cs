@@ -7,7 +7,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Gongji.Runs;
 
-public sealed record RunReport(long? RunId, string Region, int Year, RegionYearResult Result, string Fingerprint, IReadOnlyList<string> Files);
+public sealed record RunReport(long? RunId, string Region, int Year, RegionYearResult Result, string Fingerprint, IReadOnlyList<string> Files)
+{
+    /// <summary>Seconds spent in each phase (read, compute, write), for the bench and the curious.</summary>
+    public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// <c>gongji run</c>: one region-year computed by the engine over the store, kept as a frozen run
@@ -65,10 +69,20 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
 
     public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to, bool spreadsheets = true)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var phases = new Dictionary<string, double>();
         var input = FileSnapshot.Read(from, region, year, parameters);
+        phases["read"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
         var result = PayerEngine.Compute(input);
+        phases["compute"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
         var files = ResultFiles.Write(result, region, to, spreadsheets);
-        return new RunReport(null, region, year, result, FilesFingerprint(from), files);
+        phases["write"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        var fingerprint = FilesFingerprint(from);
+        phases["fingerprint"] = watch.Elapsed.TotalSeconds;
+        return new RunReport(null, region, year, result, fingerprint, files) { Phases = phases };
     }
 
     /// <summary>For a run from files: a hash of the input files' names and bytes.</summary>

@@ -25,8 +25,9 @@ public static class IdentityRules
 
     public static bool HeldOn(Person person, DateOnly day, int lookbackMonths, Func<Identity, bool> kind)
     {
-        foreach (var identity in person.Identities)
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (kind(identity) && CountsOn(identity, day, lookbackMonths))
             {
                 return true;
@@ -39,8 +40,9 @@ public static class IdentityRules
     public static bool HeldInYear(Person person, int year, int lookbackMonths, Func<Identity, bool> kind)
     {
         var range = DateRange.Year(year);
-        foreach (var identity in person.Identities)
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (!kind(identity))
             {
                 continue;
@@ -62,9 +64,19 @@ public static class IdentityRules
     }
 
     /// <summary>"Assisted" for a year: any identity type of cases.md on at least one day of it.</summary>
-    public static bool IsAssisted(Person person, int year) => HeldInYear(person, year, 0, _ => true);
+    public static bool IsAssisted(Person person, int year) => HeldInYear(person, year, 0, Any);
 
     public static bool IsDifficult(Identity identity) => identity.Type.IsDifficult();
+
+    /// <summary>Cached delegates: a method group converts to a new delegate at every call otherwise.</summary>
+    public static readonly Func<Identity, bool> Difficult = IsDifficult;
+
+    public static readonly Func<Identity, bool> Any = static _ => true;
+
+    public static readonly Func<Identity, bool> Tekun = static i => i.Type == IdentityType.Tekun;
+
+    /// <summary>Eligible for Hangzhou medical assistance: tekun, dibao, dibian, or disabled of grade 1-2.</summary>
+    public static readonly Func<Identity, bool> AssistanceEligible = static i => i.Type is IdentityType.Tekun or IdentityType.Dibao or IdentityType.Dibian || i.IsSevereDisability;
 
     /// <summary>Most favourable of tekun &gt; dibao &gt; dibian held on any day of the year.</summary>
     public static HouseholdCategory? MostFavourableCategory(Person person, int year, int lookbackMonths)

@@ -65,8 +65,9 @@ public static class MedicalAssistance
     public static AssistanceStanding? HangzhouStanding(Person person, DateOnly day, int lookbackMonths, AssistanceParameters p)
     {
         AssistanceStanding? best = null;
-        foreach (var identity in person.Identities)
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (!IdentityRules.CountsOn(identity, day, lookbackMonths))
             {
                 continue;
@@ -88,8 +89,9 @@ public static class MedicalAssistance
     public static AssistanceStanding? WenzhouStanding(Person person, DateOnly day, AssistanceParameters p)
     {
         AssistanceStanding? best = null;
-        foreach (var identity in person.Identities)
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (!identity.Type.IsDifficult() || !identity.Validity.Contains(day))
             {
                 continue;

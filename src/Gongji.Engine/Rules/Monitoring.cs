@@ -19,8 +19,9 @@ public static class Monitoring
     {
         var range = DateRange.Year(year);
         var group = MonitoringGroup.Potential;
-        foreach (var identity in person.Identities)
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (!identity.Validity.Overlaps(range) || identity.GradualExit)
             {
                 continue;
@@ -46,14 +47,17 @@ public static class Monitoring
     /// </summary>
     public static int EnrollmentGapDays(Person person, int year)
     {
-        if (person.Enrolments is null)
+        if (person.Enrolments is null || person.Identities.Count == 0)
         {
             return 0;
         }
         var yearRange = DateRange.Year(year);
-        var gapDays = new HashSet<DateOnly>();
-        foreach (var identity in person.Identities)
+        // Days of the year that need cover: each identity's days, less the month it begins in.
+        Span<bool> needed = stackalloc bool[366];
+        var any = false;
+        for (var n = 0; n < person.Identities.Count; n++)
         {
+            var identity = person.Identities[n];
             if (identity.Validity.Intersect(yearRange) is not { } held)
             {
                 continue;
@@ -62,19 +66,31 @@ public static class Monitoring
             var from = held.From < graceEnd ? graceEnd : held.From;
             for (var day = from; day <= held.To; day = day.AddDays(1))
             {
-                if (!IsEnrolled(person.Enrolments, day))
-                {
-                    gapDays.Add(day);
-                }
+                needed[day.DayOfYear - 1] = true;
+                any = true;
             }
         }
-        return gapDays.Count;
+        if (!any)
+        {
+            return 0;
+        }
+        var gapDays = 0;
+        var first = yearRange.From;
+        for (var i = 0; i < 366; i++)
+        {
+            if (needed[i] && !IsEnrolled(person.Enrolments, first.AddDays(i)))
+            {
+                gapDays++;
+            }
+        }
+        return gapDays;
     }
 
     private static bool IsEnrolled(IReadOnlyList<DateRange> enrolments, DateOnly day)
     {
-        foreach (var e in enrolments)
+        for (var n = 0; n < enrolments.Count; n++)
         {
+            var e = enrolments[n];
             if (e.Contains(day))
             {
                 return true;
