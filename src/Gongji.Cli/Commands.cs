@@ -30,6 +30,8 @@ internal static class Commands
           gongji params [--assumed] [--region CODE]   dated parameters with their clauses
           gongji runs                              the runs kept in the store
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
+          gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
+                       [--no-load] [--no-postgres] [--json FILE]   measure file-to-file, the engine, one household, loading
 
         Store: --db PATH (SQLite file), --db postgres://user@host:port/db or "Host=…" (PostgreSQL);
         default GONGJI_DB, else data/gongji.db.
@@ -53,6 +55,7 @@ internal static class Commands
                 "explain" => await ExplainAsync(Options.Parse(args[1..])),
                 "params" => Params(Options.Parse(args[1..], "assumed")),
                 "runs" => await RunsAsync(Options.Parse(args[1..])),
+                "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -316,6 +319,28 @@ internal static class Commands
         {
             Console.WriteLine($"#{r.Id} {r.Region} {r.Year} at {r.FinishedAt:yyyy-MM-dd HH:mm:ss} inputs {r.InputsFingerprint} parameters {r.ParameterVersion} (through load batch {r.LastBatchId})");
         }
+        return 0;
+    }
+
+    private static async Task<int> BenchAsync(Options o)
+    {
+        var options = new Gongji.Bench.BenchOptions
+        {
+            Persons = o.Int("persons", 200_000),
+            LoadPersons = o.Int("load-persons", 50_000),
+            County = o.Get("county") ?? "330108",
+            Year = o.Int("year", 2024),
+            From = o.Get("from"),
+            Load = !o.Flag("no-load"),
+            Postgres = !o.Flag("no-postgres"),
+        };
+        var machine = Gongji.Bench.Benchmark.Machine();
+        Console.WriteLine($"gongji bench on {machine["cpu"]}, {machine["cores"]} cores, {machine["memory"]}, {machine["runtime"]} ({machine["os"]})");
+        var report = await Gongji.Bench.Benchmark.RunAsync(options, Console.WriteLine);
+        var json = o.Get("json") ?? Path.Combine("out", "bench.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+        await File.WriteAllTextAsync(json, Gongji.Bench.Benchmark.Json(report));
+        Console.WriteLine($"written to {json}");
         return 0;
     }
 

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Gongji.Demo;
+using Gongji.Engine;
+using Gongji.Engine.Model;
+using Gongji.Loading;
+using Gongji.Runs;
+using Gongji.Store;
+
+namespace Gongji.Bench;
+
+public sealed record BenchOptions
+{
+    public int Persons { get; init; } = 200_000;
+
+    /// <summary>People whose files are loaded into each store (loading is the slowest part).</summary>
+    public int LoadPersons { get; init; } = 50_000;
+
+    public string County { get; init; } = "330108";
+    public int Year { get; init; } = 2024;
+    public string? From { get; init; }
+    public bool Load { get; init; } = true;
+    public bool Postgres { get; init; } = true;
+    public int IncrementalSamples { get; init; } = 2000;
+    public string Work { get; init; } = Path.Combine(Path.GetTempPath(), "gongji-bench");
+}
+
+public sealed record BenchMeasure(string Name, double Value, string Unit, string Detail);
+
+public sealed record BenchReport(IReadOnlyDictionary<string, string> Machine, IReadOnlyList<BenchMeasure> Measures);
+
+/// <summary>
+/// <c>gongji bench</c>: a city-year made by the demo generator (or read from a folder), measured —
+/// file to file, the engine alone, one household recomputed, and loading into SQLite and PostgreSQL.
+/// Speed targets live here, never in unit tests.
+/// </summary>
+public static class Benchmark
+{
+    public static async Task<BenchReport> RunAsync(BenchOptions o, Action<string> log)
+    {
+        var measures = new List<BenchMeasure>();
+        void Add(string name, double value, string unit, string detail)
+        {
+            measures.Add(new BenchMeasure(name, value, unit, detail));
+            log($"  {name,-34} {value,14:N0} {unit,-16} {detail}");
+        }
+        Directory.CreateDirectory(o.Work);
+        var folder = o.From ?? Path.Combine(o.Work, $"city-{o.County}-{o.Persons}");
+        if (o.From is null)
+        {
+            var watch = Stopwatch.StartNew();
+            var files = new DemoCounty(new DemoOptions { County = o.County, Persons = o.Persons, Years = [o.Year] }).Write(folder);
+            var bytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
+            Add("demo files written", files.RowsByFile["settlements.csv"] / watch.Elapsed.TotalSeconds, "settlements/s",
+                $"{o.Persons:N0} people, {files.RowsByFile["settlements.csv"]:N0} settlements, {bytes / 1048576.0:N0} MiB in {watch.Elapsed.TotalSeconds:N1} s");
+        }
+
+        // File to file, end to end: the batch way with files in place of the store.
+        var outFolder = Path.Combine(o.Work, "out");
+        var run = Stopwatch.StartNew();
+        var report = RunService.RunFromFiles(folder, o.County, o.Year, new Dictionary<string, decimal>(), outFolder, spreadsheets: false);
+        var seconds = run.Elapsed.TotalSeconds;
+        var rows = report.Result.Columns.Table.Count;
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Add("file to file (run --from --to)", rows / seconds, "settlements/s",
+            $"{rows:N0} settlements in {seconds:N1} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}); peak memory {peak / 1073741824.0:N2} GiB");
+
+        // The engine alone, over data already in memory (best of three).
+        var input = FileSnapshot.Read(folder, o.County, o.Year, new Dictionary<string, decimal>());
+        var best = double.MaxValue;
+        RegionYearResult? result = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            result = PayerEngine.Compute(input);
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        Add("engine alone", result!.Order.Length / best, "settlements/s",
+            $"{result.Order.Length:N0} settlements of the year in {best:N2} s ({string.Join(", ", result.Timings.Select(p => $"{p.Key} {p.Value:N2} s"))})");
+
+        Incremental(input, result, o, Add);
+
+        if (o.Load)
+        {
+            var loadFolder = Path.Combine(o.Work, $"load-{o.County}-{o.LoadPersons}");
+            new DemoCounty(new DemoOptions { County = o.County, Persons = o.LoadPersons, Years = [o.Year] }).Write(loadFolder);
+            var sqlitePath = Path.Combine(o.Work, "bench.db");
+            foreach (var f in new[] { sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm" }.Where(File.Exists))
+            {
+                File.Delete(f);
+            }
+            var sqlite = GongjiStore.Sqlite(sqlitePath);
+            await sqlite.MigrateAsync();
+            await LoadAsync("load into SQLite", sqlite, loadFolder, Add);
+            if (o.Postgres)
+            {
+                await using var server = await ThrowawayPostgres.StartAsync();
+                await LoadAsync("load into PostgreSQL", await server.NewStoreAsync(), loadFolder, Add);
+            }
+        }
+        return new BenchReport(Machine(), measures);
+    }
+
+    /// <summary>One new settlement arrives: its household's year is computed again (tiers, warnings, indicators).</summary>
+    private static void Incremental(RegionYearInput input, RegionYearResult result, BenchOptions o, Action<string, double, string, string> add)
+    {
+        var households = input.Households.Where(h => h.MemberPsnNos.Count > 0).ToList();
+        if (households.Count == 0)
+        {
+            return;
+        }
+        var persons = input.Persons.ToDictionary(p => p.PsnNo, StringComparer.Ordinal);
+        var byPerson = result.Persons.ToDictionary(p => p.PsnNo, StringComparer.Ordinal);
+        var aids = input.Aids.ToLookup(a => a.PsnNo, StringComparer.Ordinal);
+        var random = new Random(42);
+        var latencies = new List<double>();
+        for (var i = 0; i < o.IncrementalSamples + 50; i++)
+        {
+            var household = households[random.Next(households.Count)];
+            var members = household.MemberPsnNos.Select(p => persons[p]).ToList();
+            var settlements = new List<Settlement>();
+            foreach (var m in household.MemberPsnNos)
+            {
+                if (byPerson.TryGetValue(m, out var r))
+                {
+                    for (var k = r.RowStart; k < r.RowEnd; k++)
+                    {
+                        settlements.Add(result.Columns.Table.Get(result.Order[k]));
+                    }
+                }
+            }
+            settlements.Add(new Settlement
+            {
+                SetlId = $"NEW{i}",
+                PsnNo = members[0].PsnNo,
+                SetlTime = new DateTime(o.Year, 12, 30, 10, 0, 0),
+                MedType = "21",
+                MedfeeSumamt = new Money(30000m),
+                InscpScpAmt = new Money(25000m),
+                HifpPay = new Money(15000m),
+            });
+            var one = new RegionYearInput
+            {
+                Year = o.Year,
+                Persons = members,
+                Households = [household],
+                Settlements = settlements,
+                Aids = household.MemberPsnNos.SelectMany(p => aids[p]).ToList(),
+                Parameters = input.Parameters,
+                Explain = false,
+            };
+            var watch = Stopwatch.StartNew();
+            PayerEngine.Compute(one);
+            if (i >= 50)
+            {
+                latencies.Add(watch.Elapsed.TotalMilliseconds); // the first 50 warm the JIT
+            }
+        }
+        latencies.Sort();
+        double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
+        add("one household recomputed, p50", Percentile(0.50) * 1000, "µs", $"{latencies.Count:N0} samples: a new settlement, the household's year computed again in process");
+        add("one household recomputed, p99", Percentile(0.99) * 1000, "µs", $"max {latencies[^1] * 1000:N0} µs");
+    }
+
+    private static async Task LoadAsync(string name, GongjiStore store, string folder, Action<string, double, string, string> add)
+    {
+        var loader = new Loader(store, TimeProvider.System);
+        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")).Where(p => !p.EndsWith("settlements.csv", StringComparison.Ordinal) && !p.EndsWith("fee_details.csv", StringComparison.Ordinal)))
+        {
+            var r = await loader.LoadAsync(path);
+            if (!r.Succeeded)
+            {
+                throw new InvalidDataException($"bench: {path} did not load: {r.Errors.FirstOrDefault()}");
+            }
+        }
+        var watch = Stopwatch.StartNew();
+        var settlements = await loader.LoadAsync(Path.Combine(folder, "settlements.csv"));
+        var seconds = watch.Elapsed.TotalSeconds;
+        add(name, settlements.Rows / seconds, "settlements/s", $"{settlements.Rows:N0} settlements, checked and written in one transaction, {seconds:N1} s");
+    }
+
+    public static IReadOnlyDictionary<string, string> Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?"
+            : "?";
+        return new Dictionary<string, string>
+        {
+            ["cpu"] = cpu,
+            ["cores"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["memory"] = $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:N0} GiB",
+            ["os"] = RuntimeInformation.OSDescription,
+            ["runtime"] = RuntimeInformation.FrameworkDescription,
+            ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    public static string Json(BenchReport report) => JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+}
