@@ -88,7 +88,12 @@ public readonly record struct Money : IComparable<Money>
         return new(total);
     }
 
-    public override string ToString() => Yuan.ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary>"1234.50": yuan with two decimals, formatted from the whole fen (no decimal formatting per amount).</summary>
+    public override string ToString()
+    {
+        var abs = _fen < 0 ? (ulong)(-(_fen + 1)) + 1 : (ulong)_fen;
+        return string.Create(CultureInfo.InvariantCulture, $"{(_fen < 0 ? "-" : "")}{abs / 100}.{abs % 100:D2}");
+    }
 }
 
 /// <summary>A ratio between 0 and 1 taken from a clause (救助比例, 补助比例).</summary>

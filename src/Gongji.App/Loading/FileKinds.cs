@@ -164,7 +164,7 @@ public sealed class HouseholdsKind : FileKind
     public override object?[]? Parse(RowReader row, LoadContext context)
     {
         var id = row.Required("household_id");
-        var region = row.Division("region_code", true, 6, 9, 12);
+        var region = row.Division("region_code", true, RowReader.AnyDivision);
         var category = row.Text("category")?.ToLowerInvariant();
         if (category is not null and not ("tekun" or "dibao" or "dibian"))
         {
@@ -234,8 +234,8 @@ public sealed class PersonsKind : FileKind
         return
         [
             psn, certno, certType, row.Text("psn_name"), row.Text("gend"), row.Date("brdy"), row.Text("insutype"), row.Text("psn_type"),
-            row.Division("insuplc_admdvs", false, 6), row.Text("psn_insu_stas"), row.Date("psn_insu_date"), row.Text("household_id"),
-            row.Text("relation"), row.Division("hukou_admdvs", false, 6, 9, 12), row.Date("insured_since"),
+            row.Division("insuplc_admdvs", false, RowReader.County), row.Text("psn_insu_stas"), row.Date("psn_insu_date"), row.Text("household_id"),
+            row.Text("relation"), row.Division("hukou_admdvs", false, RowReader.AnyDivision), row.Date("insured_since"),
         ];
     }
 }
@@ -431,7 +431,7 @@ public sealed class SettlementsKind : FileKind
             hifp, funds["hifmi_pay"] ?? 0, funds["hifob_pay"] ?? 0, funds["cvlserv_pay"] ?? 0, funds["hifes_pay"] ?? 0, funds["hifdm_pay"] ?? 0,
             funds["maf_pay"] ?? 0, funds["oth_pay"] ?? 0, fundSum, psnPart, row.Fen("acct_pay"), row.Fen("psn_cash_pay"),
             reversal, init, row.Bool("referral_compliant", true), exclusion.Id(),
-            row.Text("mdtrt_id"), certno, row.Text("insutype"), row.Division("insu_admdvs", false, 6), row.Text("fixmedins_code"),
+            row.Text("mdtrt_id"), certno, row.Text("insutype"), row.Division("insu_admdvs", false, RowReader.County), row.Text("fixmedins_code"),
             row.Text("fixmedins_name"), row.Text("hosp_lv"), row.Date("begndate"), row.Date("enddate"), row.Text("dise_no"), row.Text("dise_name"),
         ];
     }

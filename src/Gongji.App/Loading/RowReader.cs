@@ -16,6 +16,10 @@ public sealed class RowReader
         ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyyMMdd", "yyyy/M/d", "yyyy/M/d H:mm:ss", "yyyyMMddHHmmss", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm"];
 
     private readonly Dictionary<string, int> _columns;
+
+    // Field names come from the parsers as literals: a cache by reference spares a case-insensitive
+    // lookup per field per row.
+    private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
     private readonly string[] _header;
     private readonly bool _spreadsheet;
     private string[] _cells = [];
@@ -48,9 +52,20 @@ public sealed class RowReader
 
     public void Error(string field, string value, string reason) => Errors.Add(new RowError(Row, ColumnName(field), value, reason));
 
+    private int IndexOf(string field)
+    {
+        if (!_byReference.TryGetValue(field, out var i))
+        {
+            i = _columns.TryGetValue(field, out var found) ? found : -1;
+            _byReference[field] = i;
+        }
+        return i;
+    }
+
     public string? Text(string field)
     {
-        if (!_columns.TryGetValue(field, out var i) || i >= _cells.Length)
+        var i = IndexOf(field);
+        if (i < 0 || i >= _cells.Length)
         {
             return null;
         }
@@ -195,7 +210,12 @@ public sealed class RowReader
     }
 
     /// <summary>A division code of 6, 9 or 12 digits (GB/T 2260 and township codes).</summary>
-    public string? Division(string field, bool required, params int[] lengths)
+    /// <summary>Lengths of a county code only, and of any division (county, township, village).</summary>
+    public static readonly int[] County = [6];
+
+    public static readonly int[] AnyDivision = [6, 9, 12];
+
+    public string? Division(string field, bool required, int[] lengths)
     {
         var v = required ? Required(field) : Text(field);
         if (v is null)

@@ -14,6 +14,53 @@ public static class FileSnapshot
     /// <summary>Seconds the last read spent on the registry files (before the settlements).</summary>
     public static double RegistryReadSeconds { get; private set; }
 
+    private static FileKind DetectKind(string path, TabularFile file)
+    {
+        FileKind? kind = null;
+        foreach (var _ in file.Rows(h => kind = FileKind.Detect(path, h)))
+        {
+            break;
+        }
+        return kind ?? throw new InvalidDataException($"{path}: not one of the data.md files");
+    }
+
+    private static void ReadRegistryFile(string path, TabularFile file, FileKind kind, LoadContext context,
+        System.Collections.Concurrent.ConcurrentDictionary<string, List<object?[]>> rows)
+    {
+        string[] header = [];
+        RowReader? reader = null;
+        var list = rows.GetOrAdd(kind.Name, _ => []);
+        var read = new List<object?[]>();
+        foreach (var (row, cells) in file.Rows(h => header = h))
+        {
+            reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
+            reader.Next(row, cells);
+            var values = kind.Parse(reader, context)!;
+            if (reader.Errors.Count > 0)
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
+            }
+            read.Add(values);
+            switch (kind)
+            {
+                case PersonsKind:
+                    context.KnownPersons.Add((string)values[0]!);
+                    if (values[1] is string certno)
+                    {
+                        context.PsnNoByCertno.TryAdd(certno, (string)values[0]!);
+                    }
+                    break;
+                case IdentityCodesKind:
+                    context.IdentityCodes[(string)values[0]!] = new IdentityCodeMapping((string)values[0]!, (string)values[1]!, (int?)values[2], (bool)values[3]!);
+                    break;
+            }
+        }
+        lock (list)
+        {
+            list.AddRange(read);
+        }
+    }
+
     public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false)
     {
         if (!Directory.Exists(folder))
@@ -31,50 +78,43 @@ public static class FileSnapshot
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
             KnownCounties = [],
         };
-        var rows = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        var rows = new System.Collections.Concurrent.ConcurrentDictionary<string, List<object?[]>>(StringComparer.Ordinal);
         var settlementFiles = new List<string>();
-        foreach (var path in Loader.OrderForLoading(files))
+        var byKind = Loader.OrderForLoading(files).Select(path => (Path: path, File: TabularFile.Open(path))).ToList();
+        // The registry first (what later files refer to), then the files that only refer to it, in parallel.
+        var first = new[] { "identity_codes", "households", "persons" };
+        var later = new List<(string Path, TabularFile File)>();
+        foreach (var (path, file) in byKind)
         {
-            var file = TabularFile.Open(path);
-            string[] header = [];
-            FileKind? kind = null;
-            RowReader? reader = null;
-            context.SeenKeys.Clear();
-            foreach (var (row, cells) in file.Rows(h => header = h))
+            var kind = DetectKind(path, file);
+            if (kind is SettlementsKind && !file.IsSpreadsheet)
             {
-                kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: not one of the data.md files");
-                if (kind is SettlementsKind && !file.IsSpreadsheet)
-                {
-                    settlementFiles.Add(path);
-                    break;
-                }
-                if (kind is FeeDetailsKind)
-                {
-                    break; // fee details feed the item rankings, not the payers
-                }
-                reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
-                reader.Next(row, cells);
-                var values = kind.Parse(reader, context)!;
-                if (reader.Errors.Count > 0)
-                {
-                    throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
-                }
-                (rows.TryGetValue(kind.Name, out var list) ? list : rows[kind.Name] = []).Add(values);
-                switch (kind)
-                {
-                    case PersonsKind:
-                        context.KnownPersons.Add((string)values[0]!);
-                        if (values[1] is string certno)
-                        {
-                            context.PsnNoByCertno.TryAdd(certno, (string)values[0]!);
-                        }
-                        break;
-                    case IdentityCodesKind:
-                        context.IdentityCodes[(string)values[0]!] = new IdentityCodeMapping((string)values[0]!, (string)values[1]!, (int?)values[2], (bool)values[3]!);
-                        break;
-                }
+                settlementFiles.Add(path);
+            }
+            else if (kind is FeeDetailsKind)
+            {
+                continue; // fee details feed the item rankings, not the payers
+            }
+            else if (first.Contains(kind.Name))
+            {
+                ReadRegistryFile(path, file, kind, context, rows);
+            }
+            else
+            {
+                later.Add((path, file));
             }
         }
+        Parallel.ForEach(later, item =>
+        {
+            var own = new LoadContext
+            {
+                KnownPersons = context.KnownPersons,
+                PsnNoByCertno = context.PsnNoByCertno,
+                IdentityCodes = context.IdentityCodes,
+                KnownCounties = context.KnownCounties,
+            };
+            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, rows);
+        });
         List<object?[]> Rows(string kind) => rows.GetValueOrDefault(kind) ?? [];
 
         // Column positions as the loaders' FileKinds define them.

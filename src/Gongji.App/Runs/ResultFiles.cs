@@ -56,7 +56,7 @@ public static class ResultFiles
 
     private static string Year(RegionYearResult r) => r.Year.ToString(CultureInfo.InvariantCulture);
 
-    public static string Amount(Money m) => m.Yuan.ToString("0.00", CultureInfo.InvariantCulture);
+    public static string Amount(Money m) => m.ToString();
 
     /// <summary>Writes the rows and returns how many there were.</summary>
     public static long WriteCsv(string path, string[] header, IEnumerable<string[]> rows)

@@ -52,7 +52,16 @@ public static class MedTypes
 
     public static bool TryParseExclusion(string id, out Exclusion exclusion)
     {
-        var i = Array.FindIndex(ExclusionIds, e => string.Equals(e, id.Trim(), StringComparison.OrdinalIgnoreCase));
+        var trimmed = id.AsSpan().Trim();
+        var i = -1;
+        for (var k = 0; k < ExclusionIds.Length; k++)
+        {
+            if (trimmed.Equals(ExclusionIds[k], StringComparison.OrdinalIgnoreCase))
+            {
+                i = k;
+                break;
+            }
+        }
         exclusion = i < 0 ? Exclusion.None : (Exclusion)i;
         return i >= 0 || string.IsNullOrWhiteSpace(id);
     }
