@@ -204,7 +204,7 @@ internal static class Commands
             var to = o.Required("to");
             var watch = Stopwatch.StartNew();
             report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
-            Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; registry files {FileSnapshot.RegistryReadSeconds:N1} s of the read; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})");
+            Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})");
         }
         else
         {

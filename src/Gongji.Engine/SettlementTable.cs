@@ -168,7 +168,6 @@ public sealed class SettlementTable
         {
             Grow();
         }
-        // Grow never shrinks the pool's spare room: make room for the other's ids at once.
         if (_idPool.Length < _idPoolLength + other._idPoolLength)
         {
             Array.Resize(ref _idPool, _idPoolLength + other._idPoolLength);

@@ -87,12 +87,11 @@ public sealed class SettlementFileReader
         var result = header;
         var table = tables[0];
         var linesBefore = 1 + readers[0].Lines;
-        result.Absorb(readers[0], 1, 0);
+        result.Absorb(readers[0], 1);
         for (var k = 1; k < parts; k++)
         {
-            var offset = table.Count;
             table.Append(tables[k]);
-            result.Absorb(readers[k], linesBefore, offset);
+            result.Absorb(readers[k], linesBefore);
             linesBefore += readers[k].Lines;
         }
         result.Timings["join"] = watch.Elapsed.TotalSeconds;
@@ -112,7 +111,7 @@ public sealed class SettlementFileReader
         _cells = new Range[_header.Length + 1];
     }
 
-    private void Absorb(SettlementFileReader part, long linesBefore, int rowOffset)
+    private void Absorb(SettlementFileReader part, long linesBefore)
     {
         foreach (var e in part.Errors)
         {
@@ -127,7 +126,6 @@ public sealed class SettlementFileReader
         {
             _lineOfRow.Add((int)(line + linesBefore));
         }
-        _ = rowOffset;
     }
 
     private static long FirstLineEnd(string path, long from)

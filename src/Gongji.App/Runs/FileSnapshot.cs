@@ -11,8 +11,6 @@ namespace Gongji.Runs;
 /// </summary>
 public static class FileSnapshot
 {
-    /// <summary>Seconds the last read spent on the registry files (before the settlements).</summary>
-    public static double RegistryReadSeconds { get; private set; }
 
     private static FileKind DetectKind(string path, TabularFile file)
     {
@@ -24,13 +22,79 @@ public static class FileSnapshot
         return kind ?? throw new InvalidDataException($"{path}: not one of the data.md files");
     }
 
-    private static void ReadRegistryFile(string path, TabularFile file, FileKind kind, LoadContext context,
-        System.Collections.Concurrent.ConcurrentDictionary<string, List<object?[]>> rows)
+    /// <summary>What the computation keeps of the registry files: typed, so millions of rows hold no boxed cells.</summary>
+    private sealed class Drafts
+    {
+        public List<(string PsnNo, string? HouseholdId, string? Insuplc, string? Insutype, string? Hukou, DateOnly? InsuredSince)> Persons { get; } = [];
+        public Dictionary<string, (string Region, string? Category)> Households { get; } = new(StringComparer.Ordinal);
+        public List<(string PsnNo, Identity Identity)> Identities { get; } = [];
+        public List<(string PsnNo, DateRange Range)> Enrolments { get; } = [];
+        public List<Aid> Aids { get; } = [];
+    }
+
+    private static void Keep(FileKind kind, object?[] v, List<object> local)
+    {
+        // Column positions as the loaders' FileKinds define them.
+        switch (kind)
+        {
+            case HouseholdsKind:
+                local.Add(((string)v[0]!, ((string)v[1]!, (string?)v[2])));
+                break;
+            case PersonsKind:
+                local.Add(((string)v[0]!, (string?)v[11], (string?)v[8], (string?)v[6], (string?)v[13], (DateOnly?)v[14]));
+                break;
+            case IdentitiesKind:
+                local.Add(((string)v[0]!, new Identity(
+                    IdentityTypes.TryParse((string)v[1]!, out var t) ? t : throw new InvalidDataException($"identity of {v[0]}: unknown type {v[1]}"),
+                    new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue), (int?)v[4], (bool)v[5]!, (bool)v[6]!)));
+                break;
+            case EnrolmentsKind:
+                local.Add(((string)v[0]!, new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
+                break;
+            case AidsKind:
+                local.Add(new Aid((string)v[2]!, Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
+                    Money.FromFen(Convert.ToInt64(v[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)v[4]!, (int)v[5]!, (string?)v[6], (string?)v[1]));
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void Merge(FileKind kind, List<object> local, Drafts drafts)
+    {
+        lock (drafts)
+        {
+            switch (kind)
+            {
+                case HouseholdsKind:
+                    foreach (var (id, household) in local.Cast<(string, (string, string?))>())
+                    {
+                        drafts.Households[id] = household;
+                    }
+                    break;
+                case PersonsKind:
+                    drafts.Persons.AddRange(local.Cast<(string, string?, string?, string?, string?, DateOnly?)>());
+                    break;
+                case IdentitiesKind:
+                    drafts.Identities.AddRange(local.Cast<(string, Identity)>());
+                    break;
+                case EnrolmentsKind:
+                    drafts.Enrolments.AddRange(local.Cast<(string, DateRange)>());
+                    break;
+                case AidsKind:
+                    drafts.Aids.AddRange(local.Cast<Aid>());
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private static void ReadRegistryFile(string path, TabularFile file, FileKind kind, LoadContext context, Drafts drafts)
     {
         string[] header = [];
         RowReader? reader = null;
-        var list = rows.GetOrAdd(kind.Name, _ => []);
-        var read = new List<object?[]>();
+        var read = new List<object>();
         foreach (var (row, cells) in file.Rows(h => header = h))
         {
             reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
@@ -40,7 +104,7 @@ public static class FileSnapshot
             {
                 throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
             }
-            read.Add(values);
+            Keep(kind, values, read);
             switch (kind)
             {
                 case PersonsKind:
@@ -55,13 +119,11 @@ public static class FileSnapshot
                     break;
             }
         }
-        lock (list)
-        {
-            list.AddRange(read);
-        }
+        Merge(kind, read, drafts);
     }
 
-    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false)
+    /// <param name="timings">When given, receives the seconds spent on the registry files and on the settlements.</param>
+    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -78,7 +140,7 @@ public static class FileSnapshot
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
             KnownCounties = [],
         };
-        var rows = new System.Collections.Concurrent.ConcurrentDictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        var drafts = new Drafts();
         var settlementFiles = new List<string>();
         var byKind = Loader.OrderForLoading(files).Select(path => (Path: path, File: TabularFile.Open(path))).ToList();
         // The registry first (what later files refer to), then the files that only refer to it, in parallel.
@@ -97,7 +159,7 @@ public static class FileSnapshot
             }
             else if (first.Contains(kind.Name))
             {
-                ReadRegistryFile(path, file, kind, context, rows);
+                ReadRegistryFile(path, file, kind, context, drafts);
             }
             else
             {
@@ -113,45 +175,40 @@ public static class FileSnapshot
                 IdentityCodes = context.IdentityCodes,
                 KnownCounties = context.KnownCounties,
             };
-            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, rows);
+            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, drafts);
         });
-        List<object?[]> Rows(string kind) => rows.GetValueOrDefault(kind) ?? [];
+        var households = drafts.Households;
+        string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
+        var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
+        var ids = persons.Select(p => p.PsnNo).ToHashSet(StringComparer.Ordinal);
+        var identities = drafts.Identities.Where(i => ids.Contains(i.PsnNo)).ToLookup(i => i.PsnNo, i => i.Identity, StringComparer.Ordinal);
+        var anyEnrolments = drafts.Enrolments.Count > 0;
+        var enrolments = drafts.Enrolments.Where(e => ids.Contains(e.PsnNo)).ToLookup(e => e.PsnNo, e => e.Range, StringComparer.Ordinal);
 
-        // Column positions as the loaders' FileKinds define them.
-        var households = Rows("households").ToDictionary(h => (string)h[0]!, StringComparer.Ordinal); // household_id, region_code, category
-        string? RegionOf(object?[] p) => p[11] is string hid && households.TryGetValue(hid, out var h) ? (string)h[1]! : (string?)p[8];
-        var persons = Rows("persons").Where(p => RegionOf(p) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
-        var ids = persons.Select(p => (string)p[0]!).ToHashSet(StringComparer.Ordinal);
-        var identities = Rows("identities").Where(i => ids.Contains((string)i[0]!)).ToLookup(i => (string)i[0]!, StringComparer.Ordinal);
-        var anyEnrolments = Rows("enrolments").Count > 0;
-        var enrolments = Rows("enrolments").Where(e => ids.Contains((string)e[0]!)).ToLookup(e => (string)e[0]!, StringComparer.Ordinal);
-
-        var personList = persons.Select(p =>
+        var personList = persons.Select(p => new Person
         {
-            var psn = (string)p[0]!;
-            return new Person
-            {
-                PsnNo = psn,
-                HouseholdId = p[11] is string hid && households.ContainsKey(hid) ? hid : null,
-                Region = RegionOf(p)!,
-                Insutype = (string?)p[6] ?? "390",
-                HukouRegion = (string?)p[13],
-                InsuredSince = (DateOnly?)p[14],
-                Enrolments = anyEnrolments ? enrolments[psn].Select(e => new DateRange((DateOnly)e[2]!, (DateOnly?)e[3] ?? DateOnly.MaxValue)).ToList() : null,
-                Identities = identities[psn].Select(i => new Identity(
-                    IdentityTypes.TryParse((string)i[1]!, out var t) ? t : throw new InvalidDataException($"identity of {psn}: unknown type {i[1]}"),
-                    new DateRange((DateOnly)i[2]!, (DateOnly?)i[3] ?? DateOnly.MaxValue), (int?)i[4], (bool)i[5]!, (bool)i[6]!)).ToList(),
-            };
+            PsnNo = p.PsnNo,
+            HouseholdId = p.HouseholdId is { } hid && households.ContainsKey(hid) ? hid : null,
+            Region = RegionOf(p.HouseholdId, p.Insuplc)!,
+            Insutype = p.Insutype ?? "390",
+            HukouRegion = p.Hukou,
+            InsuredSince = p.InsuredSince,
+            Enrolments = anyEnrolments ? enrolments[p.PsnNo].ToList() : null,
+            Identities = identities[p.PsnNo].ToList(),
         }).ToList();
         var householdList = personList.Where(p => p.HouseholdId is not null).GroupBy(p => p.HouseholdId!, StringComparer.Ordinal).Select(g => new Household
         {
             Id = g.Key,
-            Region = (string)households[g.Key][1]!,
-            Category = households[g.Key][2] switch { "tekun" => HouseholdCategory.Tekun, "dibao" => HouseholdCategory.Dibao, "dibian" => HouseholdCategory.Dibian, _ => null },
+            Region = households[g.Key].Region,
+            Category = households[g.Key].Category switch { "tekun" => HouseholdCategory.Tekun, "dibao" => HouseholdCategory.Dibao, "dibian" => HouseholdCategory.Dibian, _ => null },
             MemberPsnNos = g.Select(p => p.PsnNo).ToList(),
         }).ToList();
 
-        RegistryReadSeconds = watch.Elapsed.TotalSeconds;
+        if (timings is not null)
+        {
+            timings["read registry files"] = watch.Elapsed.TotalSeconds;
+        }
+        watch.Restart();
         var table = new SettlementTable();
         foreach (var path in settlementFiles)
         {
@@ -163,10 +220,11 @@ public static class FileSnapshot
             }
             table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
         }
-        var aids = Rows("aids").Where(a => ids.Contains((string)a[2]!) && (int)a[5]! == year)
-            .Select(a => new Aid((string)a[2]!, Payers.TryParse((string)a[0]!, out var p) ? p : throw new InvalidDataException($"aid {a[1]}: unknown payer {a[0]}"),
-                Money.FromFen(Convert.ToInt64(a[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)a[4]!, (int)a[5]!, (string?)a[6], (string?)a[1]))
-            .ToList();
+        var aids = drafts.Aids.Where(a => ids.Contains(a.PsnNo) && a.ExpenseYear == year).ToList();
+        if (timings is not null)
+        {
+            timings["read settlements"] = watch.Elapsed.TotalSeconds;
+        }
         return new RegionYearInput { Year = year, Persons = personList, Households = householdList, Table = table, Aids = aids, Parameters = parameters, Explain = explain };
     }
 }

@@ -71,8 +71,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var phases = new Dictionary<string, double>();
-        var input = FileSnapshot.Read(from, region, year, parameters);
-        phases["read"] = watch.Elapsed.TotalSeconds;
+        var input = FileSnapshot.Read(from, region, year, parameters, timings: phases);
         watch.Restart();
         var result = PayerEngine.Compute(input);
         phases["compute"] = watch.Elapsed.TotalSeconds;
