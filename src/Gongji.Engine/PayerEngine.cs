@@ -477,7 +477,7 @@ public static class PayerEngine
     }
 
     /// <summary>The medical-assistance line of one settlement, for the explanation and settlement_payers.csv.</summary>
-    internal static PayerLine? MedicalAssistanceLine(SettlementColumns columns, int row, string psnNo, RegionPolicy policy, Money? limitUsed, Money? limitLeft)
+    public static PayerLine? MedicalAssistanceLine(SettlementColumns columns, int row, string psnNo, RegionPolicy policy, Money? limitUsed, Money? limitLeft)
     {
         var table = columns.Table;
         var amount = Money.FromFen(columns.MedicalAssistance[row]);

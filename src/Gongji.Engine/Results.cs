@@ -126,6 +126,9 @@ public sealed class PersonYearResult
 
     internal RegionPolicy Policy { get; init; } = null!;
 
+    /// <summary>The policy this person's year was computed under.</summary>
+    public RegionPolicy PolicyKey => Policy;
+
     public bool Assisted { get; internal set; }
     public bool Difficult { get; internal set; }
     public MonitoringGroup Group { get; internal set; }

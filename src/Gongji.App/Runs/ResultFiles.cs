@@ -23,7 +23,9 @@ public static class ResultFiles
         foreach (var (name, header, rows) in Tables(result, regionCode))
         {
             var csv = Path.Combine(folder, name + ".csv");
-            var count = WriteCsv(csv, header, rows);
+            // settlement_payers has a line per settlement and payer — tens of millions in a city-year —
+            // so it is written straight from the engine's columns.
+            var count = name == "settlement_payers" ? WriteSettlementPayers(csv, header, result) : WriteCsv(csv, header, rows);
             written.Add(csv);
             var xlsx = Path.Combine(folder, name + ".xlsx");
             if (File.Exists(xlsx))
@@ -52,6 +54,117 @@ public static class ResultFiles
             result.Warnings.Select(w => new[] { w.PsnNo, w.Kind.Id(), w.Group.Id(), w.Base is { } b ? Amount(b) : "", w.Line is { } l ? Amount(l) : "" }));
         yield return ("indicators", ["region_code", "year", "indicator", "value", "target"],
             result.Indicators.Select(i => new[] { regionCode, Year(result), i.Id, i.Value.ToString("0.0000", CultureInfo.InvariantCulture), i.Target?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "" }));
+    }
+
+    /// <summary>The same lines as <see cref="RegionYearResult.SettlementLines"/>, as UTF-8 bytes without an object per line.</summary>
+    private static long WriteSettlementPayers(string path, string[] header, RegionYearResult result)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        var buffer = new byte[1 << 20];
+        var at = 0;
+        void Flush()
+        {
+            stream.Write(buffer, 0, at);
+            at = 0;
+        }
+        void Put(ReadOnlySpan<byte> bytes)
+        {
+            if (at + bytes.Length > buffer.Length)
+            {
+                Flush();
+            }
+            bytes.CopyTo(buffer.AsSpan(at));
+            at += bytes.Length;
+        }
+        void Fen(long fen)
+        {
+            if (at + 32 > buffer.Length)
+            {
+                Flush();
+            }
+            var abs = fen < 0 ? (ulong)(-(fen + 1)) + 1 : (ulong)fen;
+            if (fen < 0)
+            {
+                buffer[at++] = (byte)'-';
+            }
+            System.Buffers.Text.Utf8Formatter.TryFormat(abs / 100, buffer.AsSpan(at), out var written);
+            at += written;
+            buffer[at++] = (byte)'.';
+            buffer[at++] = (byte)('0' + (int)(abs % 100 / 10));
+            buffer[at++] = (byte)('0' + (int)(abs % 10));
+        }
+        static byte[] Utf8(string field) => Encoding.UTF8.GetBytes(Loading.Loader.Csv(field));
+        static byte[] Fields(params string[] fields) => Encoding.UTF8.GetBytes(string.Join(',', fields.Select(Loading.Loader.Csv)));
+        Put(Encoding.UTF8.Preamble);
+        Put(Fields(header));
+        Put("\r\n"u8);
+        var table = result.Columns.Table;
+        var funds = new[] { Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund };
+        var fundIds = funds.Select(f => Utf8(f.Id())).ToArray();
+        var fundTail = Fields("", "医保结算", "医保结算数据");
+        // Rule, ratio and clause of a medical-assistance line depend only on the policy and the identity.
+        var maText = new Dictionary<(object Policy, Engine.Rules.Standing Standing), (byte[] Ratio, byte[] Tail)>();
+        long lines = 0;
+        foreach (var person in result.Persons)
+        {
+            var psn = Utf8(person.PsnNo);
+            for (var k = person.RowStart; k < person.RowEnd; k++)
+            {
+                var row = result.Order[k];
+                for (var f = 0; f < funds.Length; f++)
+                {
+                    var amount = table.Fund(row, funds[f]);
+                    if (amount == 0)
+                    {
+                        continue;
+                    }
+                    Put(table.IdBytes(row));
+                    Put(","u8);
+                    Put(psn);
+                    Put(","u8);
+                    Put(fundIds[f]);
+                    Put(","u8);
+                    Fen(table.Sum[row]);
+                    Put(",,"u8);
+                    Fen(amount);
+                    Put(fundTail);
+                    Put("\r\n"u8);
+                    lines++;
+                }
+                var standing = result.Columns.Standing[row];
+                var ma = result.Columns.MedicalAssistance[row];
+                var fromData = person.PolicyKey.MedicalAssistance == MedicalAssistanceSource.FromSettlement;
+                if (fromData && ma == 0)
+                {
+                    continue; // maf_pay 0: no line
+                }
+                var key = ((object)person.PolicyKey, standing);
+                if (!maText.TryGetValue(key, out var text))
+                {
+                    var sample = PayerEngine.MedicalAssistanceLine(result.Columns, row, person.PsnNo, person.PolicyKey, null, null);
+                    text = sample is null ? ([], []) : (Utf8(sample.Ratio?.ToString() ?? ""), Fields("", sample.Rule, sample.Clause));
+                    maText[key] = text;
+                }
+                if (text.Tail.Length == 0)
+                {
+                    continue; // not assisted on that day
+                }
+                Put(table.IdBytes(row));
+                Put(","u8);
+                Put(psn);
+                Put(",medical_assistance,"u8);
+                Fen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+                Put(","u8);
+                Put(text.Ratio);
+                Put(","u8);
+                Fen(ma);
+                Put(text.Tail);
+                Put("\r\n"u8);
+                lines++;
+            }
+        }
+        Flush();
+        return lines;
     }
 
     private static string Year(RegionYearResult r) => r.Year.ToString(CultureInfo.InvariantCulture);

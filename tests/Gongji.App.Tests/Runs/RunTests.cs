@@ -55,6 +55,26 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Theory]
+    [InlineData("330108")]
+    [InlineData("331127")]
+    public void Settlement_payers_csv_holds_exactly_the_engine_s_settlement_lines(string county)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "gongji-lines-" + Guid.NewGuid().ToString("N")[..8]);
+        new DemoCounty(new DemoOptions { County = county, Persons = 600, Years = [2024] }).Write(folder);
+        var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
+        var outFolder = Path.Combine(folder, "out");
+        ResultFiles.Write(result, county, outFolder, spreadsheets: false);
+        var expected = result.SettlementLines()
+            .Select(l => string.Join(',', l.SetlId, l.PsnNo, l.Payer.Id(), l.Base, l.Ratio?.ToString() ?? "", l.Amount, l.Rule, l.Clause))
+            .ToList();
+        var actual = File.ReadAllLines(Path.Combine(outFolder, "settlement_payers.csv")).Skip(1).ToList();
+        Assert.True(expected.Count > 1000);
+        var firstDifference = Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        Assert.True(firstDifference < 0, firstDifference < 0 ? "" : $"line {firstDifference + 2}: expected {expected[firstDifference]}, actual {actual[firstDifference]}");
+        Assert.Equal(expected.Count, actual.Count);
+    }
+
+    [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
     public async Task A_run_is_kept_with_its_fingerprint_and_writes_the_result_files(string provider)
