@@ -204,17 +204,38 @@ public static class PayerEngine
                 order[next[personOf[table.Person[row]]]++] = row;
             }
         }
-        var comparer = Comparer<int>.Create((a, b) =>
-        {
-            var c = table.Time[a].CompareTo(table.Time[b]);
-            return c != 0 ? c : table.CompareIds(a, b);
-        });
+        // Within a person: by setl_time (a primitive sort on the ticks), then runs of equal times by setl_id.
+        var byId = Comparer<int>.Create(table.CompareIds);
+        var time = table.Time;
         InParallel(personCount, 8192, p =>
         {
-            if (counts[p + 1] - counts[p] > 1)
+            var start = counts[p];
+            var length = counts[p + 1] - start;
+            if (length < 2)
             {
-                Array.Sort(order, counts[p], counts[p + 1] - counts[p], comparer);
+                return;
             }
+            var rented = System.Buffers.ArrayPool<long>.Shared.Rent(length);
+            var keys = rented.AsSpan(0, length);
+            for (var i = 0; i < length; i++)
+            {
+                keys[i] = time[order[start + i]];
+            }
+            keys.Sort(order.AsSpan(start, length));
+            for (var i = 0; i < length - 1;)
+            {
+                var j = i + 1;
+                while (j < length && keys[j] == keys[i])
+                {
+                    j++;
+                }
+                if (j - i > 1)
+                {
+                    Array.Sort(order, start + i, j - i, byId);
+                }
+                i = j;
+            }
+            System.Buffers.ArrayPool<long>.Shared.Return(rented);
         });
         return new RowGroups(order, counts);
     }
@@ -528,7 +549,9 @@ public static class PayerEngine
         private readonly int _end;
         private readonly List<Aid> _aids;
         private readonly bool _explain;
-        private readonly List<PayerLine> _lines = [];
+        private List<PayerLine>? _lines;
+
+        private List<PayerLine> Lines => _lines ??= [];
         private int[] _order = [];
 
         public PersonWork(Person person, RegionPolicy policy, Household? household, SettlementColumns columns, (int Start, int End) rows, List<Aid> aids, bool explain)
@@ -559,7 +582,7 @@ public static class PayerEngine
             _order = order;
             var table = _columns.Table;
             var a = Policy.Assistance;
-            var limits = a is null ? null : new AssistanceLimits(a.AnnualLimit, a.GeneralOutpatientLimit);
+            var limits = a is null || Person.Identities.Count == 0 ? null : new AssistanceLimits(a.AnnualLimit, a.GeneralOutpatientLimit);
             long total = 0, scope = 0, warningBase = 0, hifp = 0, hifmi = 0, hifob = 0, cvlserv = 0, hifes = 0, oth = 0, assistanceTotal = 0;
             var settlements = _explain ? new List<SettlementResult>(_end - _start) : null;
             for (var k = _start; k < _end; k++)
@@ -574,7 +597,7 @@ public static class PayerEngine
                 {
                     assistance = table.Maf[row]; // always kept: what the data says was paid (rules.md)
                 }
-                else if (enters)
+                else if (enters && limits is not null)
                 {
                     var standing = Policy.MedicalAssistance == MedicalAssistanceSource.Hangzhou
                         ? MedicalAssistance.HangzhouStanding(Person, day, Policy.LookbackMonths, a!)
@@ -608,10 +631,10 @@ public static class PayerEngine
                 warningBase += burdenAfter;
                 if (_explain)
                 {
-                    _lines.AddRange(FundLines(table, row, Person.PsnNo));
+                    Lines.AddRange(FundLines(table, row, Person.PsnNo));
                     if (MedicalAssistanceLine(_columns, row, Person.PsnNo, Policy, used, left) is { } line)
                     {
-                        _lines.Add(line);
+                        Lines.Add(line);
                     }
                     settlements!.Add(new SettlementResult(table.Get(row), Money.FromFen(assistance), Money.FromFen(burdenAfter), enters));
                 }
@@ -626,7 +649,7 @@ public static class PayerEngine
             foreach (var aid in _aids)
             {
                 ByPayer[(int)aid.Payer] += aid.Amount;
-                _lines.Add(new PayerLine(aid.SetlId, Person.PsnNo, aid.Payer, Money.Zero, null, aid.Amount, $"{aid.Payer.ChineseName()}支付", "部门报送",
+                Lines.Add(new PayerLine(aid.SetlId, Person.PsnNo, aid.Payer, Money.Zero, null, aid.Amount, $"{aid.Payer.ChineseName()}支付", "部门报送",
                     Note: aid.VoucherNo is null ? null : $"凭证 {aid.VoucherNo}"));
             }
             Result.MedfeeSumamt = Money.FromFen(total);
@@ -677,7 +700,7 @@ public static class PayerEngine
         public void AddAnnual(Payer payer, Money @base, Rate? ratio, Money amount, string rule, string clause, string? note)
         {
             ByPayer[(int)payer] += amount;
-            _lines.Add(new PayerLine(null, Person.PsnNo, payer, @base, ratio, amount, rule, clause, Note: note));
+            Lines.Add(new PayerLine(null, Person.PsnNo, payer, @base, ratio, amount, rule, clause, Note: note));
             UpdateBurden();
         }
 
@@ -704,7 +727,7 @@ public static class PayerEngine
             Result.Assisted = IdentityRules.IsAssisted(Person, year);
             Result.Difficult = IdentityRules.HeldInYear(Person, year, Policy.LookbackMonths, IdentityRules.Difficult);
             Result.Group = Monitoring.Group(Person, year);
-            Result.Lines = _lines;
+            Result.Lines = (IReadOnlyList<PayerLine>?)_lines ?? [];
         }
     }
 }
