@@ -32,13 +32,24 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             return kind is null ? KindOrder.Length : Array.IndexOf(KindOrder, kind.Name);
         }).ThenBy(p => p, StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// One pass: every row is checked and, while no row has failed, written inside one transaction;
+    /// the first bad row stops the writing, the rest are still checked so that every bad row is
+    /// listed, and the transaction is rolled back — nothing of the file is kept.
+    /// </summary>
     public async Task<LoadResult> LoadAsync(string path, string? kindName = null, CancellationToken ct = default)
     {
         var file = TabularFile.Open(path);
         string[] header = [];
         FileKind? kind = kindName is null ? null : FileKind.Find(kindName) ?? throw new ArgumentException($"unknown file kind '{kindName}' ({string.Join(", ", FileKind.All.Select(k => k.Name))})");
         var context = await BuildContextAsync(ct);
+        var sha = await Sha256Async(path, ct);
+        var total = file.IsSpreadsheet ? 0 : EstimateRows(path);
+        await using var connection = await store.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         RowReader? reader = null;
+        TableWriter? writer = null;
+        long batchId = 0;
         var rows = 0;
         var errors = new List<RowError>();
         foreach (var (row, cells) in file.Rows(h => header = h))
@@ -48,18 +59,26 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
                 kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: cannot tell which data.md file this is from its name or header ({string.Join(",", header.Take(8))})");
                 reader = new RowReader(header, kind.Aliases, file.IsSpreadsheet);
                 CheckHeader(kind, reader, errors);
+                batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
+                writer = TableWriter.Create(store, connection, tx, kind, batchId);
             }
             reader.Next(row, cells);
-            kind!.Parse(reader, context);
+            var values = kind!.Parse(reader, context)!;
             rows++;
+            if (errors.Count == 0 && reader.Errors.Count == 0)
+            {
+                await writer!.WriteAsync(values, ct); // after the first bad row nothing more is written
+            }
             if (rows % 50_000 == 0)
             {
-                Progress?.Report((path, rows, 0));
+                Progress?.Report((path, rows, Math.Max(total, rows)));
             }
         }
         if (reader is null)
         {
             kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: empty file with no recognisable header");
+            batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
+            writer = TableWriter.Create(store, connection, tx, kind, batchId);
         }
         else
         {
@@ -68,15 +87,52 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         var errorFile = path + ".errors.csv";
         if (errors.Count > 0)
         {
+            await writer!.AbandonAsync();
+            await tx.RollbackAsync(ct);
             await WriteErrorFileAsync(errorFile, errors, ct);
             return new LoadResult(path, kind!.Name, file.EncodingName, rows, null, errors, context.Warnings, errorFile);
         }
+        var counts = await writer!.FinishAsync(ct);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = tx;
+            update.CommandText = "UPDATE load_batches SET row_count = @n, inserted = @i, replaced = @r, unchanged = @u WHERE id = @id";
+            GongjiStore.AddParameter(update, "@n", rows);
+            GongjiStore.AddParameter(update, "@i", counts.Inserted);
+            GongjiStore.AddParameter(update, "@r", counts.Replaced);
+            GongjiStore.AddParameter(update, "@u", counts.Unchanged);
+            GongjiStore.AddParameter(update, "@id", batchId);
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
         if (File.Exists(errorFile))
         {
             File.Delete(errorFile); // the file is mended: its old error list no longer applies
         }
-        var counts = await WriteAsync(file, kind!, path, rows, ct);
+        Progress?.Report((path, rows, rows));
         return new LoadResult(path, kind!.Name, file.EncodingName, rows, counts, [], context.Warnings, null);
+    }
+
+    /// <summary>Rows of a CSV, roughly, for the progress bar: its size over its first lines' length.</summary>
+    private static int EstimateRows(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var sample = new byte[1 << 16];
+        var read = stream.Read(sample, 0, sample.Length);
+        var lines = sample.AsSpan(0, read).Count((byte)'\n');
+        return lines == 0 ? 0 : (int)Math.Min(int.MaxValue, stream.Length * lines / Math.Max(1, read));
+    }
+
+    private async Task<long> StartBatchAsync(DbConnection connection, DbTransaction tx, FileKind kind, string path, string sha, CancellationToken ct)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO load_batches (kind, file_name, file_sha256, row_count, inserted, replaced, unchanged, loaded_at) VALUES (@k, @f, @s, 0, 0, 0, 0, @t) RETURNING id";
+        GongjiStore.AddParameter(insert, "@k", kind.Name);
+        GongjiStore.AddParameter(insert, "@f", Path.GetFileName(path));
+        GongjiStore.AddParameter(insert, "@s", sha);
+        GongjiStore.AddParameter(insert, "@t", store.Provider == StoreProvider.Sqlite ? clock.GetUtcNow().ToString("O") : clock.GetUtcNow());
+        return Convert.ToInt64(await insert.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     private static void CheckHeader(FileKind kind, RowReader reader, List<RowError> errors)
@@ -88,55 +144,6 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
                 errors.Add(new RowError(1, field, "", $"the header has no column '{field}', which a {kind.Name} file needs"));
             }
         }
-    }
-
-    private async Task<WriteCounts> WriteAsync(TabularFile file, FileKind kind, string path, int total, CancellationToken ct)
-    {
-        var sha = await Sha256Async(path, ct);
-        await using var connection = await store.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        long batchId;
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO load_batches (kind, file_name, file_sha256, row_count, inserted, replaced, unchanged, loaded_at) VALUES (@k, @f, @s, @r, 0, 0, 0, @t) RETURNING id";
-            GongjiStore.AddParameter(insert, "@k", kind.Name);
-            GongjiStore.AddParameter(insert, "@f", Path.GetFileName(path));
-            GongjiStore.AddParameter(insert, "@s", sha);
-            GongjiStore.AddParameter(insert, "@r", total);
-            GongjiStore.AddParameter(insert, "@t", store.Provider == StoreProvider.Sqlite ? clock.GetUtcNow().ToString("O") : clock.GetUtcNow());
-            batchId = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-        }
-        var writer = TableWriter.Create(store, connection, tx, kind, batchId);
-        var context = await BuildContextAsync(ct);
-        string[] header = [];
-        RowReader? reader = null;
-        long written = 0;
-        foreach (var (row, cells) in file.Rows(h => header = h))
-        {
-            reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
-            reader.Next(row, cells);
-            var values = kind.Parse(reader, context)!;
-            await writer.WriteAsync(values, ct);
-            if (++written % 50_000 == 0)
-            {
-                Progress?.Report((path, written, total));
-            }
-        }
-        var counts = await writer.FinishAsync(ct);
-        await using (var update = connection.CreateCommand())
-        {
-            update.Transaction = tx;
-            update.CommandText = "UPDATE load_batches SET inserted = @i, replaced = @r, unchanged = @u WHERE id = @id";
-            GongjiStore.AddParameter(update, "@i", counts.Inserted);
-            GongjiStore.AddParameter(update, "@r", counts.Replaced);
-            GongjiStore.AddParameter(update, "@u", counts.Unchanged);
-            GongjiStore.AddParameter(update, "@id", batchId);
-            await update.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-        Progress?.Report((path, total, total));
-        return counts;
     }
 
     private async Task<LoadContext> BuildContextAsync(CancellationToken ct)

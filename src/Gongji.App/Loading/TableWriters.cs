@@ -34,6 +34,9 @@ public abstract class TableWriter
     public abstract Task WriteAsync(object?[] values, CancellationToken ct);
     public abstract Task<WriteCounts> FinishAsync(CancellationToken ct);
 
+    /// <summary>Stops writing a file that turned out bad, before its transaction is rolled back.</summary>
+    public abstract Task AbandonAsync();
+
     /// <summary>A fingerprint of a row's values, to tell a changed row from the same row loaded again.</summary>
     public static string ContentHash(object?[] values)
     {
@@ -151,10 +154,21 @@ public sealed class SqliteTableWriter : TableWriter
 
     public override Task<WriteCounts> FinishAsync(CancellationToken ct)
     {
+        Dispose();
+        return Task.FromResult(new WriteCounts(_inserted, _replaced, _unchanged));
+    }
+
+    public override Task AbandonAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    private void Dispose()
+    {
         _find.Dispose();
         _upsert.Dispose();
         _history?.Dispose();
-        return Task.FromResult(new WriteCounts(_inserted, _replaced, _unchanged));
     }
 }
 
@@ -209,6 +223,15 @@ public sealed class PostgresTableWriter : TableWriter
         }
         await importer.WriteAsync(ContentHash(values), NpgsqlDbType.Text, ct);
         await importer.WriteAsync(BatchId, NpgsqlDbType.Bigint, ct);
+    }
+
+    public override async Task AbandonAsync()
+    {
+        if (_importer is not null)
+        {
+            await _importer.DisposeAsync(); // an uncompleted COPY is cancelled
+            _importer = null;
+        }
     }
 
     public override async Task<WriteCounts> FinishAsync(CancellationToken ct)
