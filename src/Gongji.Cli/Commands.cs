@@ -27,7 +27,9 @@ internal static class Commands
                 compute every payer's share of a region-year and write the results of data.md
           gongji explain --household ID | --person PSN_NO --year Y [--param name=value]...
                 the payer waterfall of a household's (or person's) year, each step with its clause
-          gongji params [--assumed] [--region CODE]   dated parameters with their clauses
+          gongji params [--assumed] [--region CODE]   dated parameters with their clauses, and the deployment's values
+          gongji params set NAME VALUE --region CODE --from-year Y [--to-year Y] --source "…" [--by NAME]
+                set a deployment parameter (impoverishment line, special-assistance threshold, fund budgets …)
           gongji runs                              the runs kept in the store
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
           gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
@@ -53,7 +55,9 @@ internal static class Commands
                 "load" => await LoadAsync(Options.Parse(args[1..])),
                 "run" => await RunYearAsync(Options.Parse(args[1..])),
                 "explain" => await ExplainAsync(Options.Parse(args[1..])),
-                "params" => Params(Options.Parse(args[1..], "assumed")),
+                "params" => args.Length > 1 && args[1] == "set"
+                    ? await SetParameterAsync(Options.Parse(args[2..]))
+                    : await ParamsAsync(Options.Parse(args[1..], "assumed")),
                 "runs" => await RunsAsync(Options.Parse(args[1..])),
                 "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
@@ -271,12 +275,48 @@ internal static class Commands
             return 1;
         }
         // The whole county is computed: a budget-limited fund shares its money among everyone in it.
-        var (input, _, _) = await StoreSnapshot.ReadAsync(store, region[..6], year, o.Parameters());
+        var parameters = await new Gongji.Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region[..6], year);
+        foreach (var (key, value) in o.Parameters())
+        {
+            parameters[key] = value;
+        }
+        var (input, _, _) = await StoreSnapshot.ReadAsync(store, region[..6], year, parameters);
         var result = PayerEngine.Compute(input);
         Console.Write(Waterfall.Render(result, id));
         foreach (var n in result.Notices)
         {
             Console.WriteLine($"  注意 {n}");
+        }
+        return 0;
+    }
+
+    private static async Task<int> SetParameterAsync(Options o)
+    {
+        if (o.Positional.Count != 2 || !decimal.TryParse(o.Positional[1], NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new UsageException("gongji params set NAME VALUE --region CODE --from-year Y --source \"…\"");
+        }
+        var store = await OpenStoreAsync(o);
+        var toYear = o.Get("to-year") is null ? (int?)null : o.Int("to-year", 0);
+        var set = await new Gongji.Parameters.DeploymentParameters(store, TimeProvider.System).SetAsync(
+            o.Required("region"), o.Positional[0], value, o.Int("from-year", 0) is var y && y > 0 ? y : throw new UsageException("--from-year is required"),
+            toYear, o.Required("source"), o.Get("by") ?? Environment.UserName);
+        Console.WriteLine($"set {set.Key} = {set.Value} for {set.Region} from {set.YearFrom}{(set.YearTo is { } t ? $" to {t}" : "")} (source: {set.Source}; by {set.SetBy})");
+        return 0;
+    }
+
+    private static async Task<int> ParamsAsync(Options o)
+    {
+        Params(o);
+        var store = await OpenStoreAsync(o);
+        var values = await new Gongji.Parameters.DeploymentParameters(store, TimeProvider.System).ListAsync();
+        if (values.Count > 0)
+        {
+            Console.WriteLine($"deployment values in {store.Describe()}:");
+            foreach (var v in values)
+            {
+                Console.WriteLine($"  {v.Key,-48} {v.Value,10}  {v.Region} {v.YearFrom}–{v.YearTo?.ToString(CultureInfo.InvariantCulture) ?? ""}  source: {v.Source} (set by {v.SetBy} {v.SetAt:yyyy-MM-dd})");
+            }
         }
         return 0;
     }

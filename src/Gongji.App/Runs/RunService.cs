@@ -22,6 +22,13 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
     public async Task<RunReport> RunAsync(string region, int year, IReadOnlyDictionary<string, decimal> parameters, string? outFolder, CancellationToken ct = default)
     {
         var started = clock.GetUtcNow();
+        // The deployment's values set in the store, then what the caller gives for this run on top.
+        var merged = await new Parameters.DeploymentParameters(store, clock).ForRunAsync(region, year, ct);
+        foreach (var (key, value) in parameters)
+        {
+            merged[key] = value;
+        }
+        parameters = merged;
         var (input, fingerprint, lastBatch) = await StoreSnapshot.ReadAsync(store, region, year, parameters, ct);
         if (input.Persons.Count == 0)
         {

@@ -161,3 +161,16 @@ public sealed class RunRow
     public DateTimeOffset FinishedAt { get; set; }
     public required string SummaryJson { get; set; }
 }
+
+public sealed class DeploymentParameterRow
+{
+    public long Id { get; set; }
+    public required string Region { get; set; }
+    public required string Key { get; set; }
+    public int YearFrom { get; set; }
+    public int? YearTo { get; set; }
+    public decimal Value { get; set; }
+    public required string Source { get; set; }
+    public required string SetBy { get; set; }
+    public DateTimeOffset SetAt { get; set; }
+}

@@ -17,6 +17,7 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
     public DbSet<FeeDetailRow> FeeDetails => Set<FeeDetailRow>();
     public DbSet<IdentityCodeMapping> IdentityCodeMap => Set<IdentityCodeMapping>();
     public DbSet<RunRow> Runs => Set<RunRow>();
+    public DbSet<DeploymentParameterRow> DeploymentParameters => Set<DeploymentParameterRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -31,6 +32,7 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
         b.Entity<FeeDetailRow>().ToTable("fee_details").HasKey(x => new { x.SetlId, x.FeedetlSn });
         b.Entity<IdentityCodeMapping>().ToTable("identity_code_map").HasKey(x => x.RawCode);
         b.Entity<RunRow>().ToTable("runs").HasKey(x => x.Id);
+        b.Entity<DeploymentParameterRow>().ToTable("deployment_parameters").HasKey(x => x.Id);
 
         var postgres = Database.IsNpgsql();
         foreach (var entity in b.Model.GetEntityTypes())
@@ -54,6 +56,9 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
             b.Entity<LoadBatch>().Property(x => x.LoadedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             b.Entity<RunRow>().Property(x => x.StartedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             b.Entity<RunRow>().Property(x => x.FinishedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            b.Entity<DeploymentParameterRow>().Property(x => x.SetAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            // Exact decimal as text on SQLite, which has no decimal type.
+            b.Entity<DeploymentParameterRow>().Property(x => x.Value).HasConversion(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), v => decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
