@@ -127,7 +127,8 @@ public static class PayerEngine
         Lap("settlement tiers");
 
         ComputeAnnualTiers(works, year, notices);
-        var households = ComputeHouseholdTiers(works, input.Households, year);
+        var everyone = people.ToDictionary(p => p.Person.PsnNo, p => p.Person, StringComparer.Ordinal);
+        var households = ComputeHouseholdTiers(works, input.Households, everyone, year);
         Lap("annual and household tiers");
         InParallel(works.Count, 4096, i => works[i].Finish(year));
         var personResults = works.Select(w => w.Result).ToList();
@@ -362,7 +363,7 @@ public static class PayerEngine
         }
     }
 
-    private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, int year)
+    private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, Dictionary<string, Person> everyone, int year)
     {
         var byHousehold = works.Where(w => w.Household is not null).GroupBy(w => w.Household!.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
@@ -375,14 +376,16 @@ public static class PayerEngine
             }
             var policy = members[0].Policy;
             var lookback = policy.LookbackMonths;
-            var category = household.Category ?? members.Select(m => IdentityRules.MostFavourableCategory(m.Person, year, lookback)).Where(c => c is not null).Min();
+            // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
+            var allMembers = household.MemberPsnNos.Select(p => everyone.GetValueOrDefault(p)).OfType<Person>().ToList();
+            var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
             var byPayer = new Money[Payers.Count];
             var lines = new List<PayerLine>();
             var capAmount = Money.Zero;
             if (policy.HouseholdCap && category is { } cat)
             {
                 var p = policy.Parameters;
-                var tekunMembers = members.Count(m => IdentityRules.HeldInYear(m.Person, year, lookback, IdentityRules.Tekun));
+                var tekunMembers = allMembers.Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun));
                 var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
                 // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
                 var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.Difficult))));
