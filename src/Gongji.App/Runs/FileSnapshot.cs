@@ -32,8 +32,14 @@ public static class FileSnapshot
         public List<Aid> Aids { get; } = [];
     }
 
-    private static void Keep(FileKind kind, object?[] v, List<object> local)
+    /// <summary>
+    /// Keeps one row. Repeated text (insurance type, division codes, the psn_no of a person already
+    /// read) is shared rather than kept once per row, so millions of rows leave few objects behind.
+    /// </summary>
+    private static void Keep(FileKind kind, object?[] v, List<object> local, LoadContext context, Dictionary<string, string> pool)
     {
+        string? Shared(object? text) => text is string t ? pool.TryGetValue(t, out var same) ? same : pool[t] = t : null;
+        string Psn(object? text) => context.KnownPersons.TryGetValue((string)text!, out var same) ? same : (string)text!;
         // Column positions as the loaders' FileKinds define them.
         switch (kind)
         {
@@ -41,18 +47,18 @@ public static class FileSnapshot
                 local.Add(((string)v[0]!, ((string)v[1]!, (string?)v[2])));
                 break;
             case PersonsKind:
-                local.Add(((string)v[0]!, (string?)v[11], (string?)v[8], (string?)v[6], (string?)v[13], (DateOnly?)v[14]));
+                local.Add(((string)v[0]!, (string?)v[11], Shared(v[8]), Shared(v[6]), Shared(v[13]), (DateOnly?)v[14]));
                 break;
             case IdentitiesKind:
-                local.Add(((string)v[0]!, new Identity(
+                local.Add((Psn(v[0]), new Identity(
                     IdentityTypes.TryParse((string)v[1]!, out var t) ? t : throw new InvalidDataException($"identity of {v[0]}: unknown type {v[1]}"),
                     new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue), (int?)v[4], (bool)v[5]!, (bool)v[6]!)));
                 break;
             case EnrolmentsKind:
-                local.Add(((string)v[0]!, new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
+                local.Add((Psn(v[0]), new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
                 break;
             case AidsKind:
-                local.Add(new Aid((string)v[2]!, Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
+                local.Add(new Aid(Psn(v[2]), Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
                     Money.FromFen(Convert.ToInt64(v[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)v[4]!, (int)v[5]!, (string?)v[6], (string?)v[1]));
                 break;
             default:
@@ -95,6 +101,7 @@ public static class FileSnapshot
         string[] header = [];
         RowReader? reader = null;
         var read = new List<object>();
+        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (row, cells) in file.Rows(h => header = h))
         {
             reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
@@ -104,7 +111,7 @@ public static class FileSnapshot
             {
                 throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
             }
-            Keep(kind, values, read);
+            Keep(kind, values, read, context, pool);
             switch (kind)
             {
                 case PersonsKind:
