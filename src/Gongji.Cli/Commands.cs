@@ -31,6 +31,8 @@ internal static class Commands
           gongji params set NAME VALUE --region CODE --from-year Y [--to-year Y] --source "…" [--by NAME]
                 set a deployment parameter (impoverishment line, special-assistance threshold, fund budgets …)
           gongji runs                              the runs kept in the store
+          gongji outreach --region CODE --year Y [--township CODE] [--out DIR]
+                政策找人: per township, people likely eligible for help but not receiving it (.xlsx, masked)
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
           gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
                        [--no-load] [--no-postgres] [--json FILE]   measure file-to-file, the engine, one household, loading
@@ -59,6 +61,7 @@ internal static class Commands
                     ? await SetParameterAsync(Options.Parse(args[2..]))
                     : await ParamsAsync(Options.Parse(args[1..], "assumed")),
                 "runs" => await RunsAsync(Options.Parse(args[1..])),
+                "outreach" => await OutreachAsync(Options.Parse(args[1..])),
                 "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -349,6 +352,21 @@ internal static class Commands
             }
         }
         Console.WriteLine($"parameter version {ParameterBook.Default.Version}");
+        return 0;
+    }
+
+    private static async Task<int> OutreachAsync(Options o)
+    {
+        var store = await OpenStoreAsync(o);
+        var region = o.Required("region");
+        var year = o.Int("year", 0) is var y && y > 0 ? y : throw new UsageException("--year is required");
+        var entries = await Gongji.Outreach.OutreachList.BuildAsync(store, region, year, o.Parameters());
+        var files = Gongji.Outreach.OutreachList.Write(entries, o.Get("out") ?? Path.Combine("out", $"{region}-{year}"), o.Get("township"));
+        foreach (var group in entries.GroupBy(e => (e.Township, e.TownshipName)))
+        {
+            Console.WriteLine($"  {group.Key.TownshipName,-16} {group.Count(),5} 人  " + string.Join("；", group.GroupBy(e => e.Reason.Split('：')[0]).Select(g => $"{g.Key} {g.Count()}")));
+        }
+        Console.WriteLine($"{entries.Count} people to reach; written to {string.Join(", ", files)} (names and ID numbers masked)");
         return 0;
     }
 

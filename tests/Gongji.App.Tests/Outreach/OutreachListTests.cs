@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using Gongji.App.Tests.Store;
+using Gongji.Demo;
+using Gongji.Loading;
+using Gongji.Outreach;
+
+namespace Gongji.App.Tests.Outreach;
+
+[Collection(StoreCollection.Name)]
+public partial class OutreachListTests(PostgresServer postgres)
+{
+    [GeneratedRegex(@"^\d{6}\*{8}\d{3}[\dX]$")]
+    private static partial Regex MaskedCertno();
+
+    [Theory]
+    [InlineData("330108")]
+    [InlineData("331127")]
+    public async Task The_list_opens_as_a_real_workbook_with_masked_names_and_ID_numbers(string county)
+    {
+        var store = await Stores.NewAsync("sqlite", postgres);
+        var folder = Path.Combine(Path.GetTempPath(), "gongji-outreach-" + Guid.NewGuid().ToString("N")[..8]);
+        new DemoCounty(new DemoOptions { County = county, Persons = 3000, Years = [2024] }).Write(folder);
+        var loader = new Loader(store, TimeProvider.System);
+        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
+        {
+            Assert.True((await loader.LoadAsync(path)).Succeeded);
+        }
+        var entries = await OutreachList.BuildAsync(store, county, 2024, new Dictionary<string, decimal> { ["warning.impoverishment_line"] = 30000m });
+        Assert.Contains(entries, e => e.Reason.StartsWith("因病致贫预警", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Reason.StartsWith("困难群众参保中断", StringComparison.Ordinal));
+        if (county == "331127")
+        {
+            Assert.Contains(entries, e => e.Reason.StartsWith("景宁其他因病困难人员", StringComparison.Ordinal));
+        }
+        var files = OutreachList.Write(entries, Path.Combine(folder, "out"));
+        var rows = TabularFile.Open(files[0]).Rows(header => Assert.Equal(OutreachList.Header, header)).ToList();
+        Assert.Equal(entries.Count, rows.Count);
+        var certnos = File.ReadAllLines(Path.Combine(folder, "persons.csv")).Skip(1).Select(l => l.Split(',')[1]).ToHashSet();
+        Assert.All(rows, r =>
+        {
+            Assert.Matches(MaskedCertno(), r.Cells[4]);
+            Assert.DoesNotContain(r.Cells[4], certnos);
+            Assert.Matches(@"^\p{IsCJKUnifiedIdeographs}\*+$", r.Cells[3]);
+        });
+        var text = File.ReadAllText(files[1]);
+        Assert.DoesNotContain(certnos.First(), text, StringComparison.Ordinal);
+    }
+}
