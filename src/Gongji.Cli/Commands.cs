@@ -238,6 +238,10 @@ internal static class Commands
         }
         Console.WriteLine($"  {"个人负担 personal_burden",-34}{Waterfall.Yuan(Money.Sum(r.Persons.Select(p => p.BurdenAfterHouseholdTiers))),18}");
         Console.WriteLine("  预警 warnings: " + (r.Warnings.Count == 0 ? "none" : string.Join("; ", r.Warnings.GroupBy(w => (w.Kind, w.Group)).OrderBy(g => g.Key).Select(g => $"{g.Key.Kind.ChineseName()}/{g.Key.Group.ChineseName()} {g.Count()}"))));
+        if (report.RiskPool is { } pool)
+        {
+            Console.WriteLine($"  风险潜在对象库 risk pool {report.Year}: {pool.OpenNow} in ({pool.Entered} entered, {pool.Stayed} stayed), {pool.Exited} left");
+        }
         foreach (var i in r.Indicators)
         {
             Console.WriteLine($"  指标 {i.Id,-30} {i.Value,8:P2}" + (i.Target is { } t ? $"  目标 {t:P0}" : ""));

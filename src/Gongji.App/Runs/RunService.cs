@@ -9,6 +9,9 @@ namespace Gongji.Runs;
 
 public sealed record RunReport(long? RunId, string Region, int Year, RegionYearResult Result, string Fingerprint, IReadOnlyList<string> Files)
 {
+    /// <summary>How the risk pool changed with this run (store runs only).</summary>
+    public Warnings.RiskPoolChange? RiskPool { get; init; }
+
     /// <summary>Seconds spent in each phase (read, compute, write), for the bench and the curious.</summary>
     public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
 }
@@ -52,7 +55,8 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync(ct);
-        return new RunReport(run.Id, region, year, result, fingerprint, files);
+        var pool = await Warnings.RiskPool.UpdateAsync(db, region, year, result.Warnings, run.Id, clock.GetUtcNow(), ct);
+        return new RunReport(run.Id, region, year, result, fingerprint, files) { RiskPool = pool };
     }
 
     /// <summary>

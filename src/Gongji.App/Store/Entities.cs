@@ -174,3 +174,20 @@ public sealed class DeploymentParameterRow
     public required string SetBy { get; set; }
     public DateTimeOffset SetAt { get; set; }
 }
+
+public sealed class RiskPoolRow
+{
+    public long Id { get; set; }
+    public required string Region { get; set; }
+    public int Year { get; set; }
+    public required string PsnNo { get; set; }
+    public required string Kind { get; set; }
+    public required string MonitoringGroup { get; set; }
+    public long BaseFen { get; set; }
+    public long LineFen { get; set; }
+    public DateTimeOffset EnteredAt { get; set; }
+    public long EnteredRun { get; set; }
+    public DateTimeOffset? ExitedAt { get; set; }
+    public long? ExitedRun { get; set; }
+    public string? ExitReason { get; set; }
+}

@@ -18,6 +18,7 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
     public DbSet<IdentityCodeMapping> IdentityCodeMap => Set<IdentityCodeMapping>();
     public DbSet<RunRow> Runs => Set<RunRow>();
     public DbSet<DeploymentParameterRow> DeploymentParameters => Set<DeploymentParameterRow>();
+    public DbSet<RiskPoolRow> RiskPool => Set<RiskPoolRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -33,6 +34,7 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
         b.Entity<IdentityCodeMapping>().ToTable("identity_code_map").HasKey(x => x.RawCode);
         b.Entity<RunRow>().ToTable("runs").HasKey(x => x.Id);
         b.Entity<DeploymentParameterRow>().ToTable("deployment_parameters").HasKey(x => x.Id);
+        b.Entity<RiskPoolRow>().ToTable("risk_pool").HasKey(x => x.Id);
 
         var postgres = Database.IsNpgsql();
         foreach (var entity in b.Model.GetEntityTypes())
@@ -56,6 +58,8 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
             b.Entity<LoadBatch>().Property(x => x.LoadedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             b.Entity<RunRow>().Property(x => x.StartedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             b.Entity<RunRow>().Property(x => x.FinishedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            b.Entity<RiskPoolRow>().Property(x => x.EnteredAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            b.Entity<RiskPoolRow>().Property(x => x.ExitedAt).HasConversion(v => v.HasValue ? v.Value.ToString("O") : null, v => v == null ? null : DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             b.Entity<DeploymentParameterRow>().Property(x => x.SetAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
             // Exact decimal as text on SQLite, which has no decimal type.
             b.Entity<DeploymentParameterRow>().Property(x => x.Value).HasConversion(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), v => decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
