@@ -282,11 +282,7 @@ internal static class Commands
             return 1;
         }
         // The whole county is computed: a budget-limited fund shares its money among everyone in it.
-        var parameters = await new Gongji.Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region[..6], year);
-        foreach (var (key, value) in o.Parameters())
-        {
-            parameters[key] = value;
-        }
+        var parameters = await new Gongji.Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region[..6], year, o.Parameters());
         var (input, _, _) = await StoreSnapshot.ReadAsync(store, region[..6], year, parameters);
         var result = PayerEngine.Compute(input);
         Console.Write(Waterfall.Render(result, id));

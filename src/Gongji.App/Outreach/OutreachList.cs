@@ -22,11 +22,7 @@ public static class OutreachList
 
     public static async Task<IReadOnlyList<OutreachEntry>> BuildAsync(GongjiStore store, string region, int year, IReadOnlyDictionary<string, decimal> parameters, CancellationToken ct = default)
     {
-        var merged = await new Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region, year, ct);
-        foreach (var (key, value) in parameters)
-        {
-            merged[key] = value;
-        }
+        var merged = await new Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region, year, parameters, ct);
         var (input, _, _) = await StoreSnapshot.ReadAsync(store, region, year, merged, ct);
         var result = PayerEngine.Compute(input with { Explain = false });
         await using var db = store.CreateDb();

@@ -60,13 +60,22 @@ public sealed class DeploymentParameters(GongjiStore store, TimeProvider clock)
     /// The values for a run of <paramref name="region"/> in <paramref name="year"/>: for each key, the
     /// value of the most specific region covering the run's region, newest first.
     /// </summary>
-    public async Task<Dictionary<string, decimal>> ForRunAsync(string region, int year, CancellationToken ct = default)
+    public async Task<Dictionary<string, decimal>> ForRunAsync(string region, int year, CancellationToken ct = default) =>
+        await ForRunAsync(region, year, new Dictionary<string, decimal>(), ct);
+
+    /// <summary>The deployment's values for a run, with the values given for this run alone laid over them.</summary>
+    public async Task<Dictionary<string, decimal>> ForRunAsync(string region, int year, IReadOnlyDictionary<string, decimal> forThisRun, CancellationToken ct = default)
     {
         var all = await ListAsync(ct);
-        return all
+        var values = all
             .Where(v => region.StartsWith(v.Region, StringComparison.Ordinal) && v.YearFrom <= year && (v.YearTo ?? int.MaxValue) >= year)
             .GroupBy(v => v.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Region.Length).ThenByDescending(v => v.SetAt).First().Value, StringComparer.Ordinal);
+        foreach (var (key, value) in forThisRun)
+        {
+            values[key] = value;
+        }
+        return values;
     }
 
     private static DeploymentValue ToValue(DeploymentParameterRow r) => new(r.Region, r.Key, r.YearFrom, r.YearTo, r.Value, r.Source, r.SetBy, r.SetAt);

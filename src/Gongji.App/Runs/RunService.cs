@@ -26,12 +26,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
     {
         var started = clock.GetUtcNow();
         // The deployment's values set in the store, then what the caller gives for this run on top.
-        var merged = await new Parameters.DeploymentParameters(store, clock).ForRunAsync(region, year, ct);
-        foreach (var (key, value) in parameters)
-        {
-            merged[key] = value;
-        }
-        parameters = merged;
+        parameters = await new Parameters.DeploymentParameters(store, clock).ForRunAsync(region, year, parameters, ct);
         var (input, fingerprint, lastBatch) = await StoreSnapshot.ReadAsync(store, region, year, parameters, ct);
         if (input.Persons.Count == 0)
         {

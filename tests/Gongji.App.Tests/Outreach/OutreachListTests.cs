@@ -18,13 +18,7 @@ public partial class OutreachListTests(PostgresServer postgres)
     public async Task The_list_opens_as_a_real_workbook_with_masked_names_and_ID_numbers(string county)
     {
         var store = await Stores.NewAsync("sqlite", postgres);
-        var folder = Path.Combine(Path.GetTempPath(), "gongji-outreach-" + Guid.NewGuid().ToString("N")[..8]);
-        new DemoCounty(new DemoOptions { County = county, Persons = 3000, Years = [2024] }).Write(folder);
-        var loader = new Loader(store, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
-        {
-            Assert.True((await loader.LoadAsync(path)).Succeeded);
-        }
+        var folder = await DemoData.LoadAsync(store, county, 3000, 2024);
         var entries = await OutreachList.BuildAsync(store, county, 2024, new Dictionary<string, decimal> { ["warning.impoverishment_line"] = 30000m });
         Assert.Contains(entries, e => e.Reason.StartsWith("因病致贫预警", StringComparison.Ordinal));
         Assert.Contains(entries, e => e.Reason.StartsWith("困难群众参保中断", StringComparison.Ordinal));

@@ -45,13 +45,7 @@ public class DeploymentParametersTests(PostgresServer postgres)
     public async Task A_run_uses_the_deployment_values_and_keeps_them_for_its_reproduction(string provider)
     {
         var store = await Stores.NewAsync(provider, postgres);
-        var folder = Path.Combine(Path.GetTempPath(), "gongji-dp-" + Guid.NewGuid().ToString("N")[..8]);
-        new DemoCounty(new DemoOptions { County = "330108", Persons = 600, Years = [2024] }).Write(folder);
-        var loader = new Loader(store, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
-        {
-            Assert.True((await loader.LoadAsync(path)).Succeeded);
-        }
+        await DemoData.LoadAsync(store, "330108", 600, 2024);
         var service = new RunService(store, TimeProvider.System);
         var before = await service.RunAsync("330108", 2024, new Dictionary<string, decimal>(), null);
         Assert.DoesNotContain(before.Result.Warnings, w => w.Kind == WarningKind.Impoverishment);

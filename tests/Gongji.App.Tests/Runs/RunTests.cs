@@ -16,16 +16,8 @@ public class RunTests(PostgresServer postgres)
 
     private static async Task<(GongjiStore Store, string Folder)> DemoStoreAsync(string provider, PostgresServer postgres, string county, int persons)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "gongji-run-" + Guid.NewGuid().ToString("N")[..8]);
-        new DemoCounty(new DemoOptions { County = county, Persons = persons, Years = [2023, 2024] }).Write(folder);
         var store = await Stores.NewAsync(provider, postgres);
-        var loader = new Loader(store, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
-        {
-            var result = await loader.LoadAsync(path);
-            Assert.True(result.Succeeded, $"{path}: {string.Join("; ", result.Errors.Take(5))}");
-        }
-        return (store, folder);
+        return (store, await DemoData.LoadAsync(store, county, persons, 2023, 2024));
     }
 
     private static string Totals(RegionYearResult result) => string.Join("\n",
@@ -41,11 +33,7 @@ public class RunTests(PostgresServer postgres)
     {
         var (sqlite, folder) = await DemoStoreAsync("sqlite", postgres, county, 800);
         var pg = await postgres.NewStoreAsync();
-        var loader = new Loader(pg, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
-        {
-            Assert.True((await loader.LoadAsync(path)).Succeeded);
-        }
+        await DemoData.LoadAsync(pg, folder);
         var fromSqlite = PayerEngine.Compute((await StoreSnapshot.ReadAsync(sqlite, county, 2024, NoParameters)).Input);
         var fromPostgres = PayerEngine.Compute((await StoreSnapshot.ReadAsync(pg, county, 2024, NoParameters)).Input);
         var fromFiles = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
@@ -59,8 +47,7 @@ public class RunTests(PostgresServer postgres)
     [InlineData("331127")]
     public void Settlement_payers_csv_holds_exactly_the_engine_s_settlement_lines(string county)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "gongji-lines-" + Guid.NewGuid().ToString("N")[..8]);
-        new DemoCounty(new DemoOptions { County = county, Persons = 600, Years = [2024] }).Write(folder);
+        var folder = DemoData.Write(county, 600, 2024);
         var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
         var outFolder = Path.Combine(folder, "out");
         ResultFiles.Write(result, county, outFolder, spreadsheets: false);

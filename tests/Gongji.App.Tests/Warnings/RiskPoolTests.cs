@@ -16,13 +16,7 @@ public class RiskPoolTests(PostgresServer postgres)
     public async Task Warned_people_enter_the_pool_once_and_leave_it_with_the_date_and_reason(string provider)
     {
         var store = await Stores.NewAsync(provider, postgres);
-        var folder = Path.Combine(Path.GetTempPath(), "gongji-pool-" + Guid.NewGuid().ToString("N")[..8]);
-        new DemoCounty(new DemoOptions { County = "330108", Persons = 1500, Years = [2024] }).Write(folder);
-        var loader = new Loader(store, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")))
-        {
-            Assert.True((await loader.LoadAsync(path)).Succeeded);
-        }
+        await DemoData.LoadAsync(store, "330108", 1500, 2024);
         var service = new RunService(store, TimeProvider.System);
         var line = new Dictionary<string, decimal> { ["warning.impoverishment_line"] = 30000m };
 
