@@ -46,8 +46,9 @@ public static class ResultFiles
         var payerIds = Payers.All.Select(p => p.Id()).ToArray();
         yield return ("settlement_payers", ["setl_id", "psn_no", "payer", "base", "ratio", "amount", "rule", "clause"],
             result.SettlementLines().Select(l => new[] { l.SetlId!, l.PsnNo, l.Payer.Id(), Amount(l.Base), l.Ratio?.ToString() ?? "", Amount(l.Amount), l.Rule, l.Clause }));
+        // data.md: one row per person with a settlement in the year (aids alone make no row).
         yield return ("person_totals", ["psn_no", "household_id", "year", "medfee_sumamt", .. payerIds, "personal_burden", "warning_base"],
-            result.Persons.Select(p => (string[])[p.PsnNo, p.HouseholdId ?? "", Year(result), Amount(p.MedfeeSumamt), .. p.ByPayer.Select(Amount), Amount(p.PersonalBurden), Amount(p.WarningBase)]));
+            result.Persons.Where(p => p.SettlementCount > 0).Select(p => (string[])[p.PsnNo, p.HouseholdId ?? "", Year(result), Amount(p.MedfeeSumamt), .. p.ByPayer.Select(Amount), Amount(p.PersonalBurden), Amount(p.WarningBase)]));
         yield return ("household_totals", ["household_id", "region_code", "year", "category", "medfee_sumamt", .. payerIds, "personal_burden"],
             result.Households.Select(h => (string[])[h.Household.Id, h.Household.Region, Year(result), h.Category?.ToString().ToLowerInvariant() ?? "", Amount(h.MedfeeSumamt), .. h.ByPayer.Select(Amount), Amount(h.PersonalBurden)]));
         yield return ("warnings", ["psn_no", "kind", "group", "base", "line"],
