@@ -111,6 +111,7 @@ public static class PayerEngine
         var classes = table.MedTypes.Select(MedTypes.Classify).ToArray();
         var results = new SettlementColumns(table, classes);
         var works = new List<PersonWork>();
+        var workOf = new PersonWork?[people.Count];
         for (var i = 0; i < people.Count; i++)
         {
             var rows = rowsByPerson.Rows(i);
@@ -119,7 +120,9 @@ public static class PayerEngine
                 continue;
             }
             var (person, policy, household) = people[i];
-            works.Add(new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? [], input.Explain));
+            var work = new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? NoAids, input.Explain);
+            works.Add(work);
+            workOf[i] = work;
         }
 
         // Every person's settlements are independent of everyone else's: one pass each, in parallel.
@@ -127,13 +130,11 @@ public static class PayerEngine
         Lap("settlement tiers");
 
         ComputeAnnualTiers(works, year, notices);
-        var everyone = people.ToDictionary(p => p.Person.PsnNo, p => p.Person, StringComparer.Ordinal);
-        var households = ComputeHouseholdTiers(works, input.Households, everyone, year);
+        var households = ComputeHouseholdTiers(works, input.Households, psn => indexOf.TryGetValue(psn, out var i) ? people[i].Person : null, year);
         Lap("annual and household tiers");
         InParallel(works.Count, 4096, i => works[i].Finish(year));
         var personResults = works.Select(w => w.Result).ToList();
-        var worksByPsn = works.ToDictionary(w => w.Person.PsnNo, StringComparer.Ordinal);
-        var warnings = RaiseWarnings(people, worksByPsn, year, notices);
+        var warnings = RaiseWarnings(people, workOf, year, notices);
         var indicators = ComputeIndicators(personResults, policies.Values, year);
         Lap("warnings and indicators");
 
@@ -363,7 +364,9 @@ public static class PayerEngine
         }
     }
 
-    private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, Dictionary<string, Person> everyone, int year)
+    private static readonly List<Aid> NoAids = [];
+
+    private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, Func<string, Person?> personOf, int year)
     {
         var byHousehold = works.Where(w => w.Household is not null).GroupBy(w => w.Household!.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
@@ -377,7 +380,7 @@ public static class PayerEngine
             var policy = members[0].Policy;
             var lookback = policy.LookbackMonths;
             // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
-            var allMembers = household.MemberPsnNos.Select(p => everyone.GetValueOrDefault(p)).OfType<Person>().ToList();
+            var allMembers = household.MemberPsnNos.Select(personOf).OfType<Person>().ToList();
             var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
             var byPayer = new Money[Payers.Count];
             var lines = new List<PayerLine>();
@@ -448,12 +451,13 @@ public static class PayerEngine
         _ => "低边家庭",
     };
 
-    private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, Dictionary<string, PersonWork> works, int year, SortedSet<string> notices)
+    private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, PersonWork?[] workOf, int year, SortedSet<string> notices)
     {
         var warnings = new List<Warning>();
-        foreach (var (person, policy, _) in persons)
+        for (var i = 0; i < persons.Count; i++)
         {
-            works.TryGetValue(person.PsnNo, out var work);
+            var (person, policy, _) = persons[i];
+            var work = workOf[i];
             var group = Monitoring.Group(person, year);
             var assisted = IdentityRules.IsAssisted(person, year);
             var warningBase = work?.Result.WarningBase ?? Money.Zero;
