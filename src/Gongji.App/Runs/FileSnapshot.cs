@@ -149,12 +149,24 @@ public static class FileSnapshot
         };
         var drafts = new Drafts();
         var settlementFiles = new List<string>();
-        var byKind = Loader.OrderForLoading(files).Select(path => (Path: path, File: TabularFile.Open(path))).ToList();
         // The registry first (what later files refer to), then the files that only refer to it, in parallel.
         var first = new[] { "identity_codes", "households", "persons" };
         var later = new List<(string Path, TabularFile File)>();
-        foreach (var (path, file) in byKind)
+        foreach (var path in Loader.OrderForLoading(files))
         {
+            // Named settlements and fee details are not opened here: the settlements reader checks the
+            // encoding itself, and fee details feed the item rankings, not the payers.
+            var byName = FileKind.Detect(path, []);
+            if (byName is FeeDetailsKind)
+            {
+                continue;
+            }
+            if (byName is SettlementsKind && !path.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase))
+            {
+                settlementFiles.Add(path);
+                continue;
+            }
+            var file = TabularFile.Open(path);
             var kind = DetectKind(path, file);
             if (kind is SettlementsKind && !file.IsSpreadsheet)
             {
@@ -162,7 +174,7 @@ public static class FileSnapshot
             }
             else if (kind is FeeDetailsKind)
             {
-                continue; // fee details feed the item rankings, not the payers
+                continue;
             }
             else if (first.Contains(kind.Name))
             {
