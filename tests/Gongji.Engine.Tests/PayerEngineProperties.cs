@@ -159,8 +159,7 @@ public class PayerEngineProperties
             foreach (var p in result.Persons)
             {
                 var county = p.Person.County;
-                var tekunAllYear = p.Lines.Where(l => l.Payer == Payer.MedicalAssistance).All(l => l.Rule.Contains("特困", StringComparison.Ordinal));
-                var limited = p.Lines.Where(l => l.Payer == Payer.MedicalAssistance && !l.Rule.Contains("特困", StringComparison.Ordinal) && !l.Rule.Contains("tekun", StringComparison.Ordinal)).ToList();
+                var limited = p.Lines.Where(l => l.Payer == Payer.MedicalAssistance && !l.Rule.Contains("特困", StringComparison.Ordinal)).ToList();
                 var limitedTotal = Money.Sum(limited.Select(l => l.Amount));
                 if (county.StartsWith("3301", StringComparison.Ordinal))
                 {
@@ -175,7 +174,6 @@ public class PayerEngineProperties
                 }
                 Assert.True(p[Payer.HighCostSubsidy] <= new Money(100000m));
                 Assert.True(p[Payer.WarmFundCity] <= new Money(50000m) && p[Payer.WarmFundTownship] <= new Money(50000m));
-                _ = tekunAllYear;
             }
             Assert.True(result.Total(Payer.WarmFundCity) <= new Money(30000m));
         }, iter: Households);

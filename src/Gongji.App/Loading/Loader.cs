@@ -89,7 +89,7 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         {
             await writer!.AbandonAsync();
             await tx.RollbackAsync(ct);
-            await WriteErrorFileAsync(errorFile, errors, ct);
+            WriteErrorFile(errorFile, errors);
             return new LoadResult(path, kind!.Name, file.EncodingName, rows, null, errors, context.Warnings, errorFile);
         }
         var counts = await writer!.FinishAsync(ct);
@@ -167,13 +167,6 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             IdentityCodes = codes,
             KnownCounties = Divisions.Zhejiang.CountyCodes,
         };
-    }
-
-    private static Task WriteErrorFileAsync(string path, List<RowError> errors, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        WriteErrorFile(path, errors);
-        return Task.CompletedTask;
     }
 
     /// <summary>The error file beside an input: row, column, value, reason (UTF-8 with BOM, for Excel).</summary>
