@@ -8,7 +8,10 @@ using Gongji.Engine.Parameters;
 using Gongji.Loading;
 using Gongji.Runs;
 using Gongji.Store;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Gongji.Cli;
 
@@ -18,8 +21,12 @@ internal static class Commands
     private const string Usage = """
         gongji — 共济 因病致贫返贫防范 (Zhejiang)
 
-          gongji demo [--county 330108] [--persons 2000] [--years 2023,2024] [--seed N] [--out DIR]
-                build a synthetic county in the data.md formats; without --out it is loaded into the store and run
+          gongji demo [--county 330108,330683,331127] [--persons 2000] [--years 2023,2024] [--seed N] [--out DIR] [--no-serve] [--urls URL]
+                build synthetic counties in the data.md formats; without --out they are loaded, run, and the web app
+                is served with demo accounts (until Ctrl+C; --no-serve stops after the runs)
+          gongji serve [--urls http://127.0.0.1:5080]   the web app and API over the store
+          gongji user add NAME --role ROLE --region CODE [--township CODE] [--display "…"]   an account (password printed once)
+          gongji hospital-key add "HOSPITAL" --region CODE   an API key for the identity flag (shown once)
           gongji load PATH... [--kind KIND]        load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all
           gongji run --region CODE --year Y [--param name=value]... [--out DIR]
           gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]... [--formats csv]
@@ -53,7 +60,7 @@ internal static class Commands
             return args[0] switch
             {
                 "cases" => RunCases(args[1..]),
-                "demo" => await DemoAsync(Options.Parse(args[1..])),
+                "demo" => await DemoAsync(Options.Parse(args[1..], "no-serve")),
                 "load" => await LoadAsync(Options.Parse(args[1..])),
                 "run" => await RunYearAsync(Options.Parse(args[1..])),
                 "explain" => await ExplainAsync(Options.Parse(args[1..])),
@@ -63,6 +70,9 @@ internal static class Commands
                 "runs" => await RunsAsync(Options.Parse(args[1..])),
                 "outreach" => await OutreachAsync(Options.Parse(args[1..])),
                 "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
+                "serve" => await ServeCommandAsync(Options.Parse(args[1..])),
+                "user" => await UserAsync(Options.Parse(args[1..])),
+                "hospital-key" => await HospitalKeyAsync(Options.Parse(args[1..])),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -77,7 +87,7 @@ internal static class Commands
             Console.Error.WriteLine($"gongji: 拒绝计算 refused: {e.Message}");
             return 3;
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"gongji: {e.Message}");
             return 1;
@@ -94,11 +104,35 @@ internal static class Commands
     private static async Task<int> DemoAsync(Options o)
     {
         var years = (o.Get("years") ?? "2023,2024").Split(',').Select(y => int.Parse(y, CultureInfo.InvariantCulture)).ToList();
-        var options = new DemoOptions { County = o.Get("county") ?? "330108", Persons = o.Int("persons", 2000), Years = years, Seed = o.Int("seed", 20230101) };
         var outFolder = o.Get("out");
-        var folder = outFolder ?? Path.Combine(Environment.GetEnvironmentVariable("GONGJI_DATA") ?? "data", $"demo-{options.County}");
+        // Three counties under three different policies (Binjiang, Shengzhou, Jingning) make the map and the
+        // roles worth trying; --out writes one county's files only.
+        var counties = (o.Get("county") ?? (outFolder is null ? "330108,330683,331127" : "330108")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var store = outFolder is null ? await OpenStoreAsync(o) : null;
+        for (var i = 0; i < counties.Length; i++)
+        {
+            var options = new DemoOptions { County = counties[i], Persons = o.Int("persons", 2000), Years = years, Seed = o.Int("seed", 20230101) + i };
+            var folder = outFolder is not null
+                ? (counties.Length == 1 ? outFolder : Path.Combine(outFolder, options.County))
+                : Path.Combine(Environment.GetEnvironmentVariable("GONGJI_DATA") ?? "data", $"demo-{options.County}");
+            var code = await DemoCountyAsync(store, options, folder, o);
+            if (code != 0)
+            {
+                return code;
+            }
+        }
+        if (store is null || o.Flag("no-serve"))
+        {
+            return 0;
+        }
+        var (accounts, key) = await Gongji.Demo.DemoSite.EnsureAsync(store, TimeProvider.System, counties[0]);
+        return await ServeAsync(o, store, accounts, key);
+    }
+
+    private static async Task<int> DemoCountyAsync(GongjiStore? store, DemoOptions options, string folder, Options o)
+    {
         var watch = Stopwatch.StartNew();
-        Console.WriteLine($"生成示范县 demo county {options.County} {Gongji.Reference.Divisions.Zhejiang.FullName(options.County)}: {options.Persons:N0} insured people, years {string.Join(",", years)}, seed {options.Seed}");
+        Console.WriteLine($"生成示范县 demo county {options.County} {Gongji.Reference.Divisions.Zhejiang.FullName(options.County)}: {options.Persons:N0} insured people, years {string.Join(",", options.Years)}, seed {options.Seed}");
         var progress = Console.IsErrorRedirected ? null : new Progress<long>(n => Console.Error.Write($"\r  {n:N0} / {options.Persons:N0} people"));
         var files = new DemoCounty(options).Write(folder, progress);
         ConsoleProgress.Clear();
@@ -108,18 +142,17 @@ internal static class Commands
             Console.WriteLine($"  {name,-20} {rows,12:N0} rows");
         }
         Console.WriteLine($"  wrote {bytes / 1048576.0:N1} MiB to {folder} in {watch.Elapsed.TotalSeconds:N1} s");
-        if (outFolder is not null)
+        if (store is null)
         {
             return 0;
         }
-        var store = await OpenStoreAsync(o);
         var paths = Loader.OrderForLoading(Directory.EnumerateFiles(folder, "*.csv").Where(f => !f.EndsWith(".errors.csv", StringComparison.Ordinal)));
         var code = await LoadFilesAsync(store, paths, null);
         if (code != 0)
         {
             return code;
         }
-        var year = years.Max();
+        var year = options.Years.Max();
         Console.WriteLine();
         Console.WriteLine($"计算 {options.County} {year} 年度 (gongji run --region {options.County} --year {year}):");
         var report = await new RunService(store, TimeProvider.System).RunAsync(options.County, year, o.Parameters(), Path.Combine("out", $"{options.County}-{year}"));
@@ -130,6 +163,71 @@ internal static class Commands
         {
             Console.WriteLine($"Try: gongji explain --household {sample} --year {year}");
         }
+        Console.WriteLine();
+        return 0;
+    }
+
+    private static async Task<int> ServeAsync(Options o, GongjiStore store, IReadOnlyList<Gongji.Demo.DemoAccount>? demoAccounts = null, string? hospitalKey = null)
+    {
+        var urls = o.Get("urls") ?? "http://127.0.0.1:5080";
+        await using var app = Gongji.Web.GongjiWeb.Build([], builder =>
+        {
+            builder.WebHost.UseUrls(urls);
+            builder.Services.AddSingleton(store);
+        });
+        await app.StartAsync();
+        var address = app.Urls.FirstOrDefault() ?? urls;
+        Console.WriteLine();
+        Console.WriteLine($"共济 Gongji 已启动 serving {store.Describe()} at {address}/");
+        Console.WriteLine($"  API 文档 reference: {address}/api-docs   OpenAPI: {address}/openapi/v1.json");
+        if (demoAccounts is { Count: > 0 })
+        {
+            Console.WriteLine($"  示范账户 demo accounts (password {Gongji.Demo.DemoSite.Password}):");
+            foreach (var a in demoAccounts)
+            {
+                Console.WriteLine($"    {a.UserName,-9} {Gongji.Security.Roles.ChineseName(a.Role),-10} {Gongji.Reference.Divisions.Zhejiang.FullName(a.Township ?? a.Region)}");
+            }
+        }
+        if (hospitalKey is not null)
+        {
+            Console.WriteLine($"  医院 API Key (identity flag): curl -H \"X-Api-Key: {hospitalKey}\" \"{address}/api/flag?psn_no=…\"");
+        }
+        Console.WriteLine("  Ctrl+C 停止 (stop)");
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static async Task<int> ServeCommandAsync(Options o)
+    {
+        var store = await OpenStoreAsync(o);
+        return await ServeAsync(o, store);
+    }
+
+    private static async Task<int> UserAsync(Options o)
+    {
+        if (o.Positional.Count != 2 || o.Positional[0] != "add")
+        {
+            throw new UsageException("gongji user add NAME --role ROLE --region CODE [--township CODE] [--display \"…\"]");
+        }
+        var store = await OpenStoreAsync(o);
+        var name = o.Positional[1];
+        var (account, password) = await new Gongji.Security.Accounts(store, TimeProvider.System, new Gongji.Security.SecurityOptions())
+            .CreateAsync(name, o.Get("display") ?? name, o.Required("role"), o.Required("region"), o.Get("township"), null, Environment.UserName);
+        Console.WriteLine($"account {account.UserName} ({Gongji.Security.Roles.ChineseName(account.Role)}, {Gongji.Reference.Divisions.Zhejiang.FullName(account.Township ?? account.Region)})");
+        Console.WriteLine($"initial password (to be changed at first sign-in): {password}");
+        return 0;
+    }
+
+    private static async Task<int> HospitalKeyAsync(Options o)
+    {
+        if (o.Positional.Count != 2 || o.Positional[0] != "add")
+        {
+            throw new UsageException("gongji hospital-key add \"HOSPITAL NAME\" --region CODE");
+        }
+        var store = await OpenStoreAsync(o);
+        var (row, key) = await new Gongji.Security.HospitalKeys(store, TimeProvider.System).CreateAsync(o.Positional[1], o.Required("region"));
+        Console.WriteLine($"API key for {row.Hospital} ({row.Region}), shown once — only its hash is kept:");
+        Console.WriteLine(key);
         return 0;
     }
 
@@ -241,6 +339,7 @@ internal static class Commands
         if (report.RiskPool is { } pool)
         {
             Console.WriteLine($"  风险潜在对象库 risk pool {report.Year}: {pool.OpenNow} in ({pool.Entered} entered, {pool.Stayed} stayed), {pool.Exited} left");
+            Console.WriteLine($"  预警处置 follow-up: {report.NewCases} new case(s) dispatched by rule");
         }
         foreach (var i in r.Indicators)
         {

@@ -24,6 +24,12 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
 
     public IProgress<(string File, long Rows, long Total)>? Progress { get; init; }
 
+    /// <summary>
+    /// For a department's aid-entry account: only aids.csv, and only rows of its own payer (issue #6);
+    /// any other row is a row error, so nothing of the file is written.
+    /// </summary>
+    public string? OnlyPayer { get; init; }
+
     /// <summary>Orders the given files so that persons come before what names them.</summary>
     public static IReadOnlyList<string> OrderForLoading(IEnumerable<string> paths) =>
         paths.OrderBy(p =>
@@ -57,6 +63,10 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             if (reader is null)
             {
                 kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: cannot tell which data.md file this is from its name or header ({string.Join(",", header.Take(8))})");
+                if (OnlyPayer is not null && kind is not AidsKind)
+                {
+                    throw new UnauthorizedAccessException($"您的角色只能导入其他渠道支付记录 aids（{OnlyPayer}），不能导入 {kind.Name}");
+                }
                 reader = new RowReader(header, kind.Aliases, file.IsSpreadsheet);
                 CheckHeader(kind, reader, errors);
                 batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
@@ -64,6 +74,10 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             }
             reader.Next(row, cells);
             var values = kind!.Parse(reader, context)!;
+            if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
+            {
+                reader.Error("payer", payer, $"您的角色只能录入 {OnlyPayer} 的支付记录 (this account enters {OnlyPayer} aids only)");
+            }
             rows++;
             if (errors.Count == 0 && reader.Errors.Count == 0)
             {

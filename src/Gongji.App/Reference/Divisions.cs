@@ -37,7 +37,7 @@ public sealed class Divisions
                 names.Insert(0, d.Name);
             }
         }
-        return names.Count == 0 ? code : string.Concat(names);
+        return names.Count == 0 ? Find(code)?.Name ?? code : string.Concat(names);
     }
 
     public IEnumerable<Division> Children(string code) => _byCode.Values.Where(d => d.Parent == code).OrderBy(d => d.Code, StringComparer.Ordinal);

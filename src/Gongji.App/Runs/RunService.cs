@@ -12,6 +12,9 @@ public sealed record RunReport(long? RunId, string Region, int Year, RegionYearR
     /// <summary>How the risk pool changed with this run (store runs only).</summary>
     public Warnings.RiskPoolChange? RiskPool { get; init; }
 
+    /// <summary>Warnings that became new follow-up cases with this run (store runs only).</summary>
+    public int NewCases { get; init; }
+
     /// <summary>Seconds spent in each phase (read, compute, write), for the bench and the curious.</summary>
     public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
 }
@@ -20,7 +23,7 @@ public sealed record RunReport(long? RunId, string Region, int Year, RegionYearR
 /// <c>gongji run</c>: one region-year computed by the engine over the store, kept as a frozen run
 /// (inputs fingerprint, parameter version, the last load batch it saw, time) and exported.
 /// </summary>
-public sealed class RunService(GongjiStore store, TimeProvider clock)
+public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.FollowUpOptions? followUp = null)
 {
     public async Task<RunReport> RunAsync(string region, int year, IReadOnlyDictionary<string, decimal> parameters, string? outFolder, CancellationToken ct = default)
     {
@@ -51,7 +54,9 @@ public sealed class RunService(GongjiStore store, TimeProvider clock)
         db.Runs.Add(run);
         await db.SaveChangesAsync(ct);
         var pool = await Warnings.RiskPool.UpdateAsync(db, region, year, result.Warnings, run.Id, clock.GetUtcNow(), ct);
-        return new RunReport(run.Id, region, year, result, fingerprint, files) { RiskPool = pool };
+        // Each new warning becomes a case of the follow-up loop, dispatched by rule (issue #4).
+        var cases = await new Warnings.FollowUp(store, clock, followUp ?? new()).SyncAsync(region, year, result.Warnings, input.Persons, run.Id, ct);
+        return new RunReport(run.Id, region, year, result, fingerprint, files) { RiskPool = pool, NewCases = cases };
     }
 
     /// <summary>

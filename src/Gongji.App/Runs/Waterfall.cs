@@ -49,22 +49,7 @@ public static class Waterfall
             Line(sb, $"− {payer.ChineseName()} {payer.Id()}", amount, clause);
             foreach (var l in lines.Where(l => l.Payer.IsAnnualTier() || l.Payer == Payer.MedicalAssistance).Take(12))
             {
-                var detail = new StringBuilder("      ");
-                detail.Append(l.SetlId ?? l.PsnNo).Append(' ').Append(l.Rule).Append("：基数 ").Append(Yuan(l.Base));
-                if (l.Ratio is { } r)
-                {
-                    detail.Append(" × ").Append((r.Value * 100m).ToString("0.##", CultureInfo.InvariantCulture)).Append('%');
-                }
-                detail.Append(" → ").Append(Yuan(l.Amount));
-                if (l.LimitLeft is { } limitLeft)
-                {
-                    detail.Append("；限额余 ").Append(Yuan(limitLeft));
-                }
-                if (l.Note is { } note)
-                {
-                    detail.Append("；").Append(note);
-                }
-                sb.AppendLine(detail.ToString());
+                sb.Append("      ").AppendLine(Detail(l));
             }
             if (lines.Count > 12 && (payer.IsAnnualTier() || payer == Payer.MedicalAssistance))
             {
@@ -92,7 +77,28 @@ public static class Waterfall
 
     public static string Yuan(Money m) => m.Yuan.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
-    private static string CategoryName(HouseholdCategory? c) => c switch
+    /// <summary>How one amount was computed: base, ratio, result, the limit left and any note.</summary>
+    public static string Detail(PayerLine l)
+    {
+        var detail = new StringBuilder();
+        detail.Append(l.SetlId ?? l.PsnNo).Append(' ').Append(l.Rule).Append("：基数 ").Append(Yuan(l.Base));
+        if (l.Ratio is { } r)
+        {
+            detail.Append(" × ").Append((r.Value * 100m).ToString("0.##", CultureInfo.InvariantCulture)).Append('%');
+        }
+        detail.Append(" → ").Append(Yuan(l.Amount));
+        if (l.LimitLeft is { } limitLeft)
+        {
+            detail.Append("；限额余 ").Append(Yuan(limitLeft));
+        }
+        if (l.Note is { } note)
+        {
+            detail.Append("；").Append(note);
+        }
+        return detail.ToString();
+    }
+
+    public static string CategoryName(HouseholdCategory? c) => c switch
     {
         HouseholdCategory.Tekun => "特困",
         HouseholdCategory.Dibao => "低保家庭",

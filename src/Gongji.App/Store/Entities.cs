@@ -191,3 +191,81 @@ public sealed class RiskPoolRow
     public long? ExitedRun { get; set; }
     public string? ExitReason { get; set; }
 }
+
+public sealed class AccountRow
+{
+    public long Id { get; set; }
+    public required string UserName { get; set; }
+    public required string DisplayName { get; set; }
+    public required string Role { get; set; }
+    public required string Region { get; set; }
+    public string? Township { get; set; }
+    public required string PasswordHash { get; set; }
+    public DateTimeOffset PasswordChangedAt { get; set; }
+    public string? TotpSecret { get; set; }
+    public int FailedAttempts { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+    public bool Disabled { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public required string CreatedBy { get; set; }
+}
+
+public sealed class HospitalKeyRow
+{
+    public long Id { get; set; }
+    public required string Hospital { get; set; }
+    public required string Region { get; set; }
+    public required string KeyPrefix { get; set; }
+    public required string KeyHash { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+public sealed class AuditRow
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Actor { get; set; }
+    public required string Role { get; set; }
+    public required string Action { get; set; }
+    public required string Target { get; set; }
+    public required string Outcome { get; set; }
+    public string? Detail { get; set; }
+    public string? Address { get; set; }
+}
+
+public sealed class WarningCaseRow
+{
+    public long Id { get; set; }
+    public required string Region { get; set; }
+    public int Year { get; set; }
+    public required string PsnNo { get; set; }
+    public string? HouseholdId { get; set; }
+    public string? Township { get; set; }
+    public required string Kind { get; set; }
+    public required string MonitoringGroup { get; set; }
+    public long? BaseFen { get; set; }
+    public long? LineFen { get; set; }
+    public required string Clause { get; set; }
+    public required string State { get; set; }
+    public string? Assignee { get; set; }
+    public string? Finding { get; set; }
+    public DateTimeOffset RaisedAt { get; set; }
+    public DateTimeOffset StateSince { get; set; }
+    public DateTimeOffset? DueAt { get; set; }
+    public long RunId { get; set; }
+}
+
+public sealed class WarningStepRow
+{
+    public long Id { get; set; }
+    public long CaseId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Actor { get; set; }
+    public required string Action { get; set; }
+    public string? FromState { get; set; }
+    public required string ToState { get; set; }
+    public string? Assignee { get; set; }
+    public string? Finding { get; set; }
+    public string? Note { get; set; }
+}

@@ -19,6 +19,11 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
     public DbSet<RunRow> Runs => Set<RunRow>();
     public DbSet<DeploymentParameterRow> DeploymentParameters => Set<DeploymentParameterRow>();
     public DbSet<RiskPoolRow> RiskPool => Set<RiskPoolRow>();
+    public DbSet<AccountRow> Accounts => Set<AccountRow>();
+    public DbSet<HospitalKeyRow> HospitalKeys => Set<HospitalKeyRow>();
+    public DbSet<AuditRow> AuditLog => Set<AuditRow>();
+    public DbSet<WarningCaseRow> WarningCases => Set<WarningCaseRow>();
+    public DbSet<WarningStepRow> WarningSteps => Set<WarningStepRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -35,6 +40,11 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
         b.Entity<RunRow>().ToTable("runs").HasKey(x => x.Id);
         b.Entity<DeploymentParameterRow>().ToTable("deployment_parameters").HasKey(x => x.Id);
         b.Entity<RiskPoolRow>().ToTable("risk_pool").HasKey(x => x.Id);
+        b.Entity<AccountRow>().ToTable("accounts").HasKey(x => x.Id);
+        b.Entity<HospitalKeyRow>().ToTable("hospital_keys").HasKey(x => x.Id);
+        b.Entity<AuditRow>().ToTable("audit_log").HasKey(x => x.Id);
+        b.Entity<WarningCaseRow>().ToTable("warning_cases").HasKey(x => x.Id);
+        b.Entity<WarningStepRow>().ToTable("warning_steps").HasKey(x => x.Id);
 
         var postgres = Database.IsNpgsql();
         foreach (var entity in b.Model.GetEntityTypes())
@@ -55,12 +65,20 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
         if (!postgres)
         {
             // SQLite has no DateTimeOffset ordering; times are stored as ISO text.
-            b.Entity<LoadBatch>().Property(x => x.LoadedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
-            b.Entity<RunRow>().Property(x => x.StartedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
-            b.Entity<RunRow>().Property(x => x.FinishedAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
-            b.Entity<RiskPoolRow>().Property(x => x.EnteredAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
-            b.Entity<RiskPoolRow>().Property(x => x.ExitedAt).HasConversion(v => v.HasValue ? v.Value.ToString("O") : null, v => v == null ? null : DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
-            b.Entity<DeploymentParameterRow>().Property(x => x.SetAt).HasConversion(v => v.ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            // Times are UTC ISO text, so that text order is time order.
+            foreach (var property in b.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))
+            {
+                if (property.ClrType == typeof(DateTimeOffset))
+                {
+                    property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, string>(
+                        v => v.ToUniversalTime().ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture)));
+                }
+                else if (property.ClrType == typeof(DateTimeOffset?))
+                {
+                    property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset?, string?>(
+                        v => v.HasValue ? v.Value.ToUniversalTime().ToString("O") : null, v => v == null ? null : DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture)));
+                }
+            }
             // Exact decimal as text on SQLite, which has no decimal type.
             b.Entity<DeploymentParameterRow>().Property(x => x.Value).HasConversion(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), v => decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
         }

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Gongji.Engine.Model;
+using Gongji.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gongji.App.Tests.Web;
+
+/// <summary>
+/// Every endpoint with every role (issue #6): a role without the permission is refused (403, or 401 where
+/// only a hospital key opens the door), and a role with it is served. Then every endpoint asked by a user
+/// of another township or county for this one's data: refused.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class AccessTests(WebSite site)
+{
+    private sealed record Call(string Method, string Path, Permission Permission, Func<string, HttpContent?>? Body = null, bool Conflict = false);
+
+    private async Task<(string Household, long Case, string PsnNo)> InTownshipAsync(string township)
+    {
+        await using var db = site.Store.CreateDb();
+        var c = await db.WarningCases.Where(x => x.Township == township && x.HouseholdId != null).OrderBy(x => x.Id).FirstAsync();
+        return (c.HouseholdId!, c.Id, c.PsnNo);
+    }
+
+    private async Task<IReadOnlyList<Call>> CallsAsync(string township)
+    {
+        var (household, caseId, _) = await InTownshipAsync(township);
+        var q = $"region={WebSite.County}&year=2024";
+        return
+        [
+            new("GET", "/api/me", Permission.ViewAggregates),
+            new("GET", "/api/coverage", Permission.ViewAggregates),
+            new("GET", $"/api/overview?{q}", Permission.ViewAggregates),
+            new("GET", "/api/map/counties?year=2024", Permission.ViewAggregates),
+            new("GET", $"/api/map/townships?{q}", Permission.ViewAggregates),
+            new("GET", "/api/parameters", Permission.ViewAggregates),
+            new("GET", $"/api/households?{q}", Permission.ViewHouseholds),
+            new("GET", $"/api/households/{household}?year=2024", Permission.ViewHouseholds),
+            new("GET", $"/api/households/{household}?year=2024&full=true", Permission.RevealPersonalData),
+            new("GET", $"/api/warnings?{q}", Permission.ViewWarnings),
+            new("GET", "/api/warnings/transitions", Permission.ViewWarnings),
+            new("GET", $"/api/warnings/{caseId}", Permission.ViewWarnings),
+            // "close" from "dispatched" is never allowed: a role that may act gets 409 and nothing changes.
+            new("POST", $"/api/warnings/{caseId}/close", Permission.ActOnWarnings, _ => JsonContent.Create(new { }), Conflict: true),
+            new("GET", $"/api/outreach?{q}", Permission.ViewOutreach),
+            new("GET", $"/api/outreach/xlsx?{q}", Permission.ViewOutreach),
+            new("GET", "/api/runs", Permission.RunYear),
+            new("POST", "/api/parameters", Permission.ManageParameters, _ => JsonContent.Create(new { name = "warning.impoverishment_line", value = 80000, region = WebSite.County, fromYear = 2031, source = "matrix test" })),
+            new("GET", "/api/audit?limit=5", Permission.ViewAudit),
+            new("GET", "/api/accounts", Permission.ManageAccounts),
+            new("POST", "/api/imports?kind=aids", Permission.ImportData, AidsFile),
+            new("GET", $"/api/flag?psn_no=x", Permission.IdentityFlag),
+        ];
+    }
+
+    private static HttpContent AidsFile(string role)
+    {
+        var payer = Roles.AidPayer(role)?.Id() ?? "civil_affairs";
+        var csv = $"psn_no,payer,amount,pay_date,voucher_no\n3301080000000001,{payer},10.00,2024-05-01,M-{role}-{Guid.NewGuid():N}\n";
+        var form = new MultipartFormDataContent { { new StringContent(csv, Encoding.UTF8, "text/csv"), "file", "aids.csv" } };
+        return form;
+    }
+
+    public static TheoryData<string> AccountRoles() => [.. Roles.AccountRoles];
+
+    [Theory]
+    [MemberData(nameof(AccountRoles))]
+    public async Task Each_role_is_served_exactly_what_its_permissions_allow(string role)
+    {
+        using var client = await site.ClientAsync(WebSite.UserFor(role));
+        var failures = new List<string>();
+        foreach (var call in await CallsAsync(site.Township))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(call.Method), call.Path) { Content = call.Body?.Invoke(role) };
+            using var response = await client.SendAsync(request);
+            var status = (int)response.StatusCode;
+            var expected = call.Permission == Permission.IdentityFlag
+                ? "401" // a session cookie never opens the hospitals' endpoint
+                : Roles.Allows(role, call.Permission) ? (call.Conflict ? "409" : "2xx") : "403";
+            var actual = status is >= 200 and < 300 ? "2xx" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (actual != expected)
+            {
+                failures.Add($"{call.Method} {call.Path}: expected {expected}, got {status} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        Assert.True(failures.Count == 0, $"{role}:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Without_a_session_every_endpoint_but_sign_in_answers_401()
+    {
+        using var client = await site.ClientAsync();
+        foreach (var call in await CallsAsync(site.Township))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(call.Method), call.Path) { Content = call.Body?.Invoke(Roles.Admin) };
+            using var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{call.Method} {call.Path}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task A_township_user_is_refused_every_other_townships_data_on_every_endpoint()
+    {
+        // u_township_other works in another township of the same county; everything below is the home township's.
+        using var client = await site.ClientAsync("u_township_other");
+        var (household, caseId, _) = await InTownshipAsync(site.Township);
+        var q = $"year=2024";
+        var refused = new (string Method, string Path, HttpStatusCode Status)[]
+        {
+            ("GET", $"/api/households/{household}?{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/households/{household}?{q}&full=true", HttpStatusCode.Forbidden),
+            ("GET", $"/api/households?region={WebSite.County}&{q}&township={site.Township}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/warnings/{caseId}", HttpStatusCode.Forbidden),
+            ("POST", $"/api/warnings/{caseId}/acknowledge", HttpStatusCode.NotFound),
+            ("GET", $"/api/overview?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/map/townships?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/warnings?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/outreach?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/outreach/xlsx?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+        };
+        foreach (var (method, path, status) in refused)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? JsonContent.Create(new { }) : null };
+            using var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == status, $"{method} {path}: expected {(int)status}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // Lists the user may open show their own township only.
+        var own = $"region={WebSite.County}&{q}";
+        var lists = new[] { $"/api/households?{own}", $"/api/warnings?{own}", $"/api/outreach?{own}", $"/api/map/townships?{own}" };
+        foreach (var path in lists)
+        {
+            var text = await (await client.GetAsync(path)).Content.ReadAsStringAsync();
+            Assert.DoesNotContain(site.Township, text, StringComparison.Ordinal);
+        }
+        var overview = await WebSite.JsonAsync(await client.GetAsync($"/api/overview?{own}"));
+        Assert.Equal(site.ForeignTownship, overview.GetProperty("township").GetString());
+        var counties = await WebSite.JsonAsync(await client.GetAsync($"/api/map/counties?{q}"));
+        Assert.All(counties.GetProperty("counties").EnumerateArray(), c => Assert.Equal(site.ForeignTownship, c.GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public async Task A_county_user_is_refused_another_countys_data_and_a_province_user_sees_both()
+    {
+        using var foreign = await site.ClientAsync("u_admin_foreign");
+        var (household, caseId, _) = await InTownshipAsync(site.Township);
+        foreach (var path in new[] { $"/api/households/{household}?year=2024", $"/api/overview?region={WebSite.County}&year=2024", $"/api/warnings/{caseId}", $"/api/households?region={WebSite.County}&year=2024" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await foreign.GetAsync(path)).StatusCode);
+        }
+        var mapped = await WebSite.JsonAsync(await foreign.GetAsync("/api/map/counties?year=2024"));
+        Assert.Equal([WebSite.ForeignCounty], mapped.GetProperty("counties").EnumerateArray().Select(c => c.GetProperty("code").GetString()));
+
+        using var province = await site.ClientAsync("u_admin_province");
+        var both = await WebSite.JsonAsync(await province.GetAsync("/api/map/counties?year=2024"));
+        Assert.Equal([WebSite.County, WebSite.ForeignCounty], both.GetProperty("counties").EnumerateArray().Select(c => c.GetProperty("code").GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await province.GetAsync($"/api/households/{household}?year=2024")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Refusals_are_written_to_the_audit_log()
+    {
+        using var client = await site.ClientAsync("u_township_other");
+        var (household, _, _) = await InTownshipAsync(site.Township);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/api/households/{household}?year=2024")).StatusCode);
+        await using var db = site.Store.CreateDb();
+        Assert.True(await db.AuditLog.AnyAsync(a => a.Actor == "u_township_other" && a.Target == household && a.Outcome == "refused"));
+    }
+}
