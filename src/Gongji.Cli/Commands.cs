@@ -40,6 +40,7 @@ internal static class Commands
           gongji runs                              the runs kept in the store
           gongji outreach --region CODE --year Y [--township CODE] [--out DIR]
                 政策找人: per township, people likely eligible for help but not receiving it (.xlsx, masked)
+          gongji enrolment --region CODE --year Y    资助参保核查: assisted people without (subsidised) cover on days it is due
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
           gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
                        [--no-load] [--no-postgres] [--json FILE]   measure file-to-file, the engine, one household, loading
@@ -69,6 +70,7 @@ internal static class Commands
                     : await ParamsAsync(Options.Parse(args[1..], "assumed")),
                 "runs" => await RunsAsync(Options.Parse(args[1..])),
                 "outreach" => await OutreachAsync(Options.Parse(args[1..])),
+                "enrolment" => await EnrolmentAsync(Options.Parse(args[1..])),
                 "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
                 "serve" => await ServeCommandAsync(Options.Parse(args[1..])),
                 "user" => await UserAsync(Options.Parse(args[1..])),
@@ -466,6 +468,21 @@ internal static class Commands
             Console.WriteLine($"  {group.Key.TownshipName,-16} {group.Count(),5} 人  " + string.Join("；", group.GroupBy(e => e.Reason.Split('：')[0]).Select(g => $"{g.Key} {g.Count()}")));
         }
         Console.WriteLine($"{entries.Count} people to reach; written to {string.Join(", ", files)} (names and ID numbers masked)");
+        return 0;
+    }
+
+    private static async Task<int> EnrolmentAsync(Options o)
+    {
+        var store = await OpenStoreAsync(o);
+        var region = o.Required("region");
+        var year = o.Int("year", 0) is var y && y > 0 ? y : throw new UsageException("--year is required");
+        var gaps = await Gongji.Enrolment.EnrolmentCheck.BuildAsync(store, region, year);
+        foreach (var g in gaps.Take(o.Int("limit", 40)))
+        {
+            Console.WriteLine($"  {g.TownshipName,-12} {g.PsnNo} {g.Name,-4} {g.Certno} {g.KindName} {g.From:yyyy-MM-dd}–{g.To:yyyy-MM-dd} ({g.Days} days)");
+        }
+        Console.WriteLine($"{gaps.Select(g => g.PsnNo).Distinct().Count()} assisted people with cover missing on due days: " +
+            string.Join("; ", gaps.GroupBy(g => g.KindName).Select(k => $"{k.Key} {k.Select(g => g.PsnNo).Distinct().Count()} 人")) + $" ({(gaps.FirstOrDefault()?.Clause ?? "")})");
         return 0;
     }
 

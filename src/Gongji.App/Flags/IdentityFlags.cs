@@ -6,7 +6,6 @@ using Gongji.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 
 namespace Gongji.Flags;
 
@@ -21,35 +20,48 @@ public sealed record IdentityFlag(string Date, bool Assisted, IReadOnlyList<Flag
 /// </summary>
 public sealed class IdentityFlags(GongjiStore store, TimeProvider clock)
 {
+    // One indexed query (persons by psn_no or certno, their household's region, today's identities) on a
+    // pooled connection: a doctor's workstation waits on this, so no change tracking or model building.
+    private const string Sql = """
+        SELECT COALESCE(h.region_code, p.insuplc_admdvs), i.idet_type, i.endtime, i.level, i.illness_induced, i.gradual_exit
+        FROM persons p
+        LEFT JOIN households h ON h.household_id = p.household_id
+        LEFT JOIN identities i ON i.psn_no = p.psn_no AND i.begntime <= @today AND (i.endtime IS NULL OR i.endtime >= @today)
+        WHERE p.{0} = @id
+        """;
+
     public async Task<IdentityFlag?> FlagAsync(string? psnNo, string? certno, string region, CancellationToken ct = default)
     {
-        await using var db = store.CreateDb();
-        var query = db.Persons.AsNoTracking();
-        if (psnNo is not null)
-        {
-            query = query.Where(p => p.PsnNo == psnNo);
-        }
-        else
-        {
-            var normalised = CertNumbers.Normalise(certno!).Normalised ?? certno!.Trim().ToUpperInvariant();
-            query = query.Where(p => p.Certno == normalised);
-        }
-        var person = await query.Select(p => new { p.PsnNo, p.InsuplcAdmdvs, Household = db.Households.Where(h => h.HouseholdId == p.HouseholdId).Select(h => h.RegionCode).FirstOrDefault() })
-            .FirstOrDefaultAsync(ct);
-        var home = person?.Household ?? person?.InsuplcAdmdvs;
-        if (person is null || home is null || !home.StartsWith(region, StringComparison.Ordinal))
-        {
-            return null;
-        }
+        var id = psnNo ?? CertNumbers.Normalise(certno!).Normalised ?? certno!.Trim().ToUpperInvariant();
         var today = DateOnly.FromDateTime(clock.GetLocalNow().Date);
-        var identities = await db.Identities.AsNoTracking()
-            .Where(i => i.PsnNo == person.PsnNo && i.Begntime <= today && (i.Endtime == null || i.Endtime >= today))
-            .ToListAsync(ct);
-        var categories = identities
-            .OrderBy(i => IdentityTypes.TryParse(i.IdetType, out var t) ? (int)t : 99)
-            .Select(i => new FlagCategory(i.IdetType, IdentityTypes.TryParse(i.IdetType, out var t) ? t.ChineseName() : i.IdetType, i.Level, i.IllnessInduced, i.GradualExit, i.Endtime))
-            .ToList();
-        return new IdentityFlag(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), categories.Count > 0, categories);
+        await using var connection = await store.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, psnNo is null ? "certno" : "psn_no");
+        GongjiStore.AddParameter(command, "@id", id);
+        GongjiStore.AddParameter(command, "@today", store.Provider == StoreProvider.Sqlite ? today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : today);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        string? home = null;
+        var categories = new List<(int Order, FlagCategory Category)>();
+        while (await reader.ReadAsync(ct))
+        {
+            home ??= reader.IsDBNull(0) ? null : reader.GetString(0);
+            if (reader.IsDBNull(1))
+            {
+                continue;
+            }
+            var type = reader.GetString(1);
+            var known = IdentityTypes.TryParse(type, out var t);
+            DateOnly? validTo = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2);
+            int? level = reader.IsDBNull(3) ? null : Convert.ToInt32(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture);
+            categories.Add((known ? (int)t : 99, new FlagCategory(type, known ? t.ChineseName() : type, level,
+                Convert.ToBoolean(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture), Convert.ToBoolean(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture), validTo)));
+        }
+        if (home is null || !home.StartsWith(region, StringComparison.Ordinal))
+        {
+            return null; // unknown, or not this hospital's region: the same answer
+        }
+        var ordered = categories.OrderBy(c => c.Order).Select(c => c.Category).ToList();
+        return new IdentityFlag(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ordered.Count > 0, ordered);
     }
 }
 

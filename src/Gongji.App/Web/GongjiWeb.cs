@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gongji.Audit;
+using Gongji.Enrolment;
 using Gongji.Flags;
 using Gongji.Households;
 using Gongji.Loading;
@@ -141,6 +142,7 @@ public static class GongjiWeb
         api.MapHouseholds();
         api.MapWarnings();
         api.MapOutreach();
+        api.MapEnrolment();
         api.MapImports();
         api.MapRuns();
         api.MapParameters();

@@ -311,8 +311,11 @@ async function renderOutreach() {
   link.href = `/api/outreach/xlsx?${query()}`; link.textContent = '导出 Excel'; link.id = 'export';
   toolbar.append(link);
   try {
-    const r = await api('/outreach?' + query());
-    body.innerHTML = `<div class="card"><table id="outreach"><thead><tr><th>乡镇（街道）</th><th>psn_no</th><th>姓名</th><th>身份证号</th><th>线索</th><th class="num">金额</th><th>依据</th></tr></thead><tbody>
+    const [r, e] = await Promise.all([api('/outreach?' + query()), api('/enrolment/gaps?' + query())]);
+    body.innerHTML = `<div class="card" style="margin-bottom:14px"><h2>资助参保核查（应参保之日无有效参保${e.gaps.some((g) => g.kind === 'not_subsidised') ? '或未享受资助' : ''}）</h2><table id="enrolmentGaps"><thead><tr><th>乡镇（街道）</th><th>psn_no</th><th>姓名</th><th>身份证号</th><th>问题</th><th>期间</th><th class="num">天数</th><th>依据</th></tr></thead><tbody>
+      ${e.gaps.map((g) => `<tr><td>${esc(g.townshipName)}</td><td>${esc(g.psnNo)}</td><td>${esc(g.name)}</td><td>${esc(g.certno)}</td><td>${esc(g.kindName)}</td><td>${day(g.from)} 至 ${day(g.to)}</td><td class="num">${g.days}</td><td class="clause">${esc(g.clause)}</td></tr>`).join('') || '<tr><td colspan="8" class="muted">无</td></tr>'}
+      </tbody></table></div>
+      <div class="card"><h2>政策找人名单</h2><table id="outreach"><thead><tr><th>乡镇（街道）</th><th>psn_no</th><th>姓名</th><th>身份证号</th><th>线索</th><th class="num">金额</th><th>依据</th></tr></thead><tbody>
       ${r.entries.map((e) => `<tr><td>${esc(e.townshipName)}</td><td>${esc(e.psnNo)}</td><td>${esc(e.name)}</td><td>${esc(e.certno)}</td><td>${esc(e.reason)}</td><td class="num">${yuan(e.amount)}</td><td class="clause">${esc(e.clause)}</td></tr>`).join('') || '<tr><td colspan="7" class="muted">暂无</td></tr>'}
       </tbody></table></div>`;
   } catch (error) { fail(body, error); }

@@ -46,6 +46,7 @@ public sealed class AccessTests(WebSite site)
             new("POST", $"/api/warnings/{caseId}/close", Permission.ActOnWarnings, _ => JsonContent.Create(new { }), Conflict: true),
             new("GET", $"/api/outreach?{q}", Permission.ViewOutreach),
             new("GET", $"/api/outreach/xlsx?{q}", Permission.ViewOutreach),
+            new("GET", $"/api/enrolment/gaps?{q}", Permission.ViewOutreach),
             new("GET", "/api/runs", Permission.RunYear),
             new("POST", "/api/parameters", Permission.ManageParameters, _ => JsonContent.Create(new { name = "warning.impoverishment_line", value = 80000, region = WebSite.County, fromYear = 2031, source = "matrix test" })),
             new("GET", "/api/audit?limit=5", Permission.ViewAudit),
@@ -119,6 +120,7 @@ public sealed class AccessTests(WebSite site)
             ("GET", $"/api/warnings?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
             ("GET", $"/api/outreach?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
             ("GET", $"/api/outreach/xlsx?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/enrolment/gaps?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
         };
         foreach (var (method, path, status) in refused)
         {
@@ -129,7 +131,7 @@ public sealed class AccessTests(WebSite site)
 
         // Lists the user may open show their own township only.
         var own = $"region={WebSite.County}&{q}";
-        var lists = new[] { $"/api/households?{own}", $"/api/warnings?{own}", $"/api/outreach?{own}", $"/api/map/townships?{own}" };
+        var lists = new[] { $"/api/households?{own}", $"/api/warnings?{own}", $"/api/outreach?{own}", $"/api/map/townships?{own}", $"/api/enrolment/gaps?{own}" };
         foreach (var path in lists)
         {
             var text = await (await client.GetAsync(path)).Content.ReadAsStringAsync();
