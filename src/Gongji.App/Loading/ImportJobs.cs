@@ -25,13 +25,16 @@ public sealed class ImportJob
     public IReadOnlyList<RowError> Errors { get; set; } = [];
     public IReadOnlyList<string> Warnings { get; set; } = [];
     public string? Failure { get; set; }
+
+    /// <summary>The county-years recomputed after the load, with the warnings that became new cases.</summary>
+    public List<string> Runs { get; } = [];
 }
 
 /// <summary>
 /// Imports from the browser: the file is saved under the data folder, loaded by the same loader as
 /// <c>gongji load</c> (whole or not at all), and its progress and row errors read back by the page.
 /// </summary>
-public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog audit)
+public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog audit, Warnings.FollowUpOptions followUp)
 {
     private readonly ConcurrentDictionary<string, ImportJob> _jobs = new(StringComparer.Ordinal);
     private static readonly SemaphoreSlim OneAtATime = new(1, 1); // one writer at a time keeps SQLite happy and loads ordered
@@ -60,6 +63,31 @@ public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog a
         return job;
     }
 
+    /// <summary>
+    /// New data means new warnings (issue #4: monitoring whenever new settlements arrive): each county of
+    /// the user's area is run again for the latest year, so the follow-up loop gets its new cases at once.
+    /// </summary>
+    private async Task RecomputeAsync(ImportJob job, UserScope who)
+    {
+        var (counties, years) = await new Runs.RegionResults(store, clock).CoverageAsync();
+        if (years.Count == 0)
+        {
+            return;
+        }
+        foreach (var county in counties.Where(c => who.Township is null ? who.Covers(c) : c == who.Township[..6]))
+        {
+            try
+            {
+                var report = await new Runs.RunService(store, clock, followUp).RunAsync(county, years[^1], new Dictionary<string, decimal>(), null);
+                job.Runs.Add($"{county} {years[^1]}: run #{report.RunId}, {report.Result.Warnings.Count} warnings, {report.NewCases} new cases");
+            }
+            catch (Engine.Parameters.PolicyNotInForceException e)
+            {
+                job.Runs.Add($"{county} {years[^1]}: {e.Message}");
+            }
+        }
+    }
+
     private async Task RunAsync(ImportJob job, string path, string? kind, UserScope who)
     {
         await OneAtATime.WaitAsync();
@@ -77,9 +105,14 @@ public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog a
             job.Errors = result.Errors;
             job.Warnings = result.Warnings;
             job.Counts = result.Counts;
-            job.State = result.Succeeded ? "loaded" : "rejected";
-            await audit.RecordAsync(who, "import", job.FileName, job.State,
+            await audit.RecordAsync(who, "import", job.FileName, result.Succeeded ? "loaded" : "rejected",
                 result.Succeeded ? $"{result.Kind}: {result.Counts!.Inserted} new, {result.Counts.Replaced} replaced, {result.Counts.Unchanged} unchanged" : $"{result.Errors.Count} row errors");
+            if (result.Succeeded && result.Counts!.Inserted + result.Counts.Replaced > 0)
+            {
+                job.State = "computing";
+                await RecomputeAsync(job, who);
+            }
+            job.State = result.Succeeded ? "loaded" : "rejected";
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or UnauthorizedAccessException or IOException)
         {
@@ -133,7 +166,7 @@ public static class ImportEndpoints
 
     private static object Describe(ImportJob job) => new
     {
-        job.Id, job.FileName, job.State, job.Kind, job.Rows, job.Total, job.Counts, job.Warnings, job.Failure,
+        job.Id, job.FileName, job.State, job.Kind, job.Rows, job.Total, job.Counts, job.Warnings, job.Failure, job.Runs,
         errorCount = job.Errors.Count,
         errors = job.Errors.Take(500).Select(e => new { e.Row, e.Column, e.Value, e.Reason }),
     };

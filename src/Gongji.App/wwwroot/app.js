@@ -338,13 +338,13 @@ function renderImports() {
     const box = body.querySelector('#job');
     try {
       let job = await api('/imports' + (kind ? '?kind=' + kind : ''), { method: 'POST', body: form });
-      while (job.state === 'loading') {
-        box.innerHTML = `<div>正在导入 ${esc(job.fileName)}：${job.rows} 行</div><div class="progress"><div style="width:${job.total ? Math.min(100, job.rows / job.total * 100) : 30}%"></div></div>`;
+      while (job.state === 'loading' || job.state === 'computing') {
+        box.innerHTML = `<div>${job.state === 'computing' ? '导入完成，正在重新计算并更新预警' : '正在导入'} ${esc(job.fileName)}：${job.rows} 行</div><div class="progress"><div style="width:${job.total ? Math.min(100, job.rows / job.total * 100) : 30}%"></div></div>`;
         await new Promise((r) => setTimeout(r, 400));
         job = await api('/imports/' + job.id);
       }
       if (job.state === 'loaded') {
-        box.innerHTML = `<div class="notice" id="importResult">✓ ${esc(job.fileName)}（${esc(job.kind)}）${job.rows} 行：新增 ${job.counts.inserted}，更新 ${job.counts.replaced}，未变 ${job.counts.unchanged}</div>`;
+        box.innerHTML = `<div class="notice" id="importResult">✓ ${esc(job.fileName)}（${esc(job.kind)}）${job.rows} 行：新增 ${job.counts.inserted}，更新 ${job.counts.replaced}，未变 ${job.counts.unchanged}${job.runs.map((r) => `<br>重新计算 ${esc(r)}`).join('')}</div>`;
       } else if (job.state === 'rejected') {
         box.innerHTML = `<div class="error" id="importResult">✗ ${esc(job.fileName)} 有 ${job.errorCount} 处错误，整个文件未导入。请修改后重新上传。</div>
           <table id="rowErrors"><thead><tr><th class="num">行</th><th>字段</th><th>值</th><th>原因</th></tr></thead><tbody>

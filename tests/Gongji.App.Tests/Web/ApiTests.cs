@@ -57,7 +57,7 @@ public sealed class ApiTests(WebSite site)
             await Task.Delay(100);
             job = await WebSite.JsonAsync(await union.GetAsync($"/api/imports/{id}"));
         }
-        while (job.GetProperty("state").GetString() == "loading");
+        while (job.GetProperty("state").GetString() is "loading" or "computing");
         Assert.Equal("rejected", job.GetProperty("state").GetString());
         var error = Assert.Single(job.GetProperty("errors").EnumerateArray());
         Assert.Equal(3, error.GetProperty("row").GetInt32());
@@ -67,6 +67,34 @@ public sealed class ApiTests(WebSite site)
 
         using var settlements = new MultipartFormDataContent { { new StringContent("setl_id\n", Encoding.UTF8, "text/csv"), "file", "settlements.csv" } };
         Assert.Equal(HttpStatusCode.Forbidden, (await union.PostAsync("/api/imports?kind=settlements", settlements)).StatusCode);
+    }
+
+    [Fact]
+    public async Task New_settlements_are_monitored_at_once_a_loaded_file_reruns_the_county_and_raises_new_cases()
+    {
+        using var admin = await site.ClientAsync(WebSite.UserFor(Roles.Admin));
+        string psnNo;
+        await using (var db = site.Store.CreateDb())
+        {
+            // Someone of the home county with no warning yet: one large inpatient bill makes them cross the line.
+            var warned = await db.WarningCases.Select(c => c.PsnNo).ToListAsync();
+            psnNo = await db.Identities.Where(i => i.PsnNo.StartsWith(WebSite.County) && i.IdetType == "dibao" && !warned.Contains(i.PsnNo)).Select(i => i.PsnNo).FirstAsync();
+        }
+        var csv = "setl_id,psn_no,setl_time,med_type,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,hifp_pay,hifmi_pay,hifob_pay,maf_pay,oth_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay\n" +
+            $"BIG-{psnNo},{psnNo},2024-10-08 10:00:00,21,400000.00,150000.00,0,0,250000.00,100000.00,0,0,0,0,100000.00,300000.00,0,300000.00\n";
+        using var form = new MultipartFormDataContent { { new StringContent(csv, Encoding.UTF8, "text/csv"), "file", "settlements.csv" } };
+        var id = (await WebSite.JsonAsync(await admin.PostAsync("/api/imports", form))).GetProperty("id").GetString();
+        System.Text.Json.JsonElement job;
+        do
+        {
+            await Task.Delay(200);
+            job = await WebSite.JsonAsync(await admin.GetAsync($"/api/imports/{id}"));
+        }
+        while (job.GetProperty("state").GetString() is "loading" or "computing");
+        Assert.True(job.GetProperty("state").GetString() == "loaded", job.GetRawText());
+        Assert.Contains(job.GetProperty("runs").EnumerateArray(), r => r.GetString()!.StartsWith(WebSite.County, StringComparison.Ordinal));
+        await using var check = site.Store.CreateDb();
+        Assert.True(await check.WarningCases.AnyAsync(c => c.PsnNo == psnNo && c.Kind == "relapse"), job.GetRawText());
     }
 
     [Fact]
