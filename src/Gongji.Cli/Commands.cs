@@ -27,7 +27,8 @@ internal static class Commands
           gongji serve [--urls http://127.0.0.1:5080]   the web app and API over the store
           gongji user add NAME --role ROLE --region CODE [--township CODE] [--display "…"]   an account (password printed once)
           gongji hospital-key add "HOSPITAL" --region CODE   an API key for the identity flag (shown once)
-          gongji load PATH... [--kind KIND]        load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all
+          gongji load PATH... [--kind KIND] [--no-run]   load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all;
+                then run each county's latest year so new warnings reach the follow-up loop
           gongji run --region CODE --year Y [--param name=value]... [--out DIR]
           gongji run --from DIR --to DIR --region CODE --year Y [--param name=value]... [--formats csv]
           gongji run --reproduce RUN [--out DIR]    compute a kept run again from the store as it was then
@@ -62,7 +63,7 @@ internal static class Commands
             {
                 "cases" => RunCases(args[1..]),
                 "demo" => await DemoAsync(Options.Parse(args[1..], "no-serve")),
-                "load" => await LoadAsync(Options.Parse(args[1..])),
+                "load" => await LoadAsync(Options.Parse(args[1..], "no-run")),
                 "run" => await RunYearAsync(Options.Parse(args[1..])),
                 "explain" => await ExplainAsync(Options.Parse(args[1..])),
                 "params" => args.Length > 1 && args[1] == "set"
@@ -241,7 +242,37 @@ internal static class Commands
         }
         var store = await OpenStoreAsync(o);
         var paths = o.Positional.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p).Where(f => (f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase)) && !f.EndsWith(".errors.csv", StringComparison.OrdinalIgnoreCase)) : [p]);
-        return await LoadFilesAsync(store, Loader.OrderForLoading(paths), o.Get("kind"));
+        var code = await LoadFilesAsync(store, Loader.OrderForLoading(paths), o.Get("kind"));
+        if (!o.Flag("no-run"))
+        {
+            await MonitorAsync(store);
+        }
+        return code;
+    }
+
+    /// <summary>
+    /// New data means new warnings (issue #4): after a load every county of the store is run for the latest
+    /// year, so the risk pool and the follow-up loop see the new settlements at once (--no-run skips it).
+    /// </summary>
+    private static async Task MonitorAsync(GongjiStore store)
+    {
+        var (counties, years) = await new RegionResults(store, TimeProvider.System).CoverageAsync();
+        if (years.Count == 0)
+        {
+            return;
+        }
+        foreach (var county in counties)
+        {
+            try
+            {
+                var report = await new RunService(store, TimeProvider.System).RunAsync(county, years[^1], new Dictionary<string, decimal>(), null);
+                Console.WriteLine($"监测 monitoring {county} {years[^1]}: run #{report.RunId}, {report.Result.Warnings.Count} warnings, {report.NewCases} new follow-up case(s)");
+            }
+            catch (PolicyNotInForceException e)
+            {
+                Console.WriteLine($"监测 monitoring {county} {years[^1]}: {e.Message}");
+            }
+        }
     }
 
     private static async Task<int> LoadFilesAsync(GongjiStore store, IReadOnlyList<string> paths, string? kind)

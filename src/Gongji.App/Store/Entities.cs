@@ -269,3 +269,106 @@ public sealed class WarningStepRow
     public string? Finding { get; set; }
     public string? Note { get; set; }
 }
+
+public sealed class FundRow
+{
+    public long Id { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public required string Region { get; set; }
+    public required string Payer { get; set; }
+    public required string Workflow { get; set; }
+    public required string Sharing { get; set; }
+    public string? FiscalCap { get; set; }
+    public int NoticeDays { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class LedgerEntryRow
+{
+    public long Id { get; set; }
+    public long FundId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public DateOnly ValueDate { get; set; }
+    public int FundYear { get; set; }
+    public required string Kind { get; set; }
+    public string? Source { get; set; }
+    public required string Memo { get; set; }
+    public required string IdempotencyKey { get; set; }
+    public long? ReversesId { get; set; }
+    public long? ApplicationId { get; set; }
+    public required string CreatedBy { get; set; }
+}
+
+public sealed class LedgerPostingRow
+{
+    public long Id { get; set; }
+    public long EntryId { get; set; }
+    public long FundId { get; set; }
+    public required string Account { get; set; }
+    public long AmountFen { get; set; }
+}
+
+public sealed class ApplicationRow
+{
+    public long Id { get; set; }
+    public long FundId { get; set; }
+    public required string Region { get; set; }
+    public string? Township { get; set; }
+    public int Year { get; set; }
+    public string? PsnNo { get; set; }
+    public string? HouseholdId { get; set; }
+    public required string Subject { get; set; }
+    public DateOnly AppliedOn { get; set; }
+    public long ComputedFen { get; set; }
+    public long? GrantedFen { get; set; }
+    public long PaidFen { get; set; }
+    public required string Clause { get; set; }
+    public required string State { get; set; }
+    public DateTimeOffset StateSince { get; set; }
+    public string? PreparedBy { get; set; }
+    public DateTimeOffset? NoticeFrom { get; set; }
+    public DateTimeOffset? NoticeUntil { get; set; }
+    public string? Note { get; set; }
+    public int Version { get; set; }
+}
+
+public sealed class ApplicationStepRow
+{
+    public long Id { get; set; }
+    public long ApplicationId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Actor { get; set; }
+    public required string Action { get; set; }
+    public string? FromState { get; set; }
+    public required string ToState { get; set; }
+    public long? AmountFen { get; set; }
+    public string? Note { get; set; }
+}
+
+public sealed class ObjectionRow
+{
+    public long Id { get; set; }
+    public long ApplicationId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string RaisedBy { get; set; }
+    public required string Text { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    public string? ResolvedBy { get; set; }
+    public string? Resolution { get; set; }
+}
+
+public sealed class PaymentRow
+{
+    public long Id { get; set; }
+    public required string PaymentKey { get; set; }
+    public required string Batch { get; set; }
+    public long FundId { get; set; }
+    public long ApplicationId { get; set; }
+    public long AmountFen { get; set; }
+    public required string State { get; set; }
+    public DateTimeOffset SentAt { get; set; }
+    public DateTimeOffset? SettledAt { get; set; }
+    public string? BankRef { get; set; }
+    public string? BankMessage { get; set; }
+}

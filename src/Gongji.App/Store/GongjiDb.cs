@@ -24,6 +24,13 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
     public DbSet<AuditRow> AuditLog => Set<AuditRow>();
     public DbSet<WarningCaseRow> WarningCases => Set<WarningCaseRow>();
     public DbSet<WarningStepRow> WarningSteps => Set<WarningStepRow>();
+    public DbSet<FundRow> Funds => Set<FundRow>();
+    public DbSet<LedgerEntryRow> LedgerEntries => Set<LedgerEntryRow>();
+    public DbSet<LedgerPostingRow> LedgerPostings => Set<LedgerPostingRow>();
+    public DbSet<ApplicationRow> Applications => Set<ApplicationRow>();
+    public DbSet<ApplicationStepRow> ApplicationSteps => Set<ApplicationStepRow>();
+    public DbSet<ObjectionRow> Objections => Set<ObjectionRow>();
+    public DbSet<PaymentRow> Payments => Set<PaymentRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -45,6 +52,13 @@ public sealed class GongjiDb(DbContextOptions<GongjiDb> options) : DbContext(opt
         b.Entity<AuditRow>().ToTable("audit_log").HasKey(x => x.Id);
         b.Entity<WarningCaseRow>().ToTable("warning_cases").HasKey(x => x.Id);
         b.Entity<WarningStepRow>().ToTable("warning_steps").HasKey(x => x.Id);
+        b.Entity<FundRow>().ToTable("funds").HasKey(x => x.Id);
+        b.Entity<LedgerEntryRow>().ToTable("ledger_entries").HasKey(x => x.Id);
+        b.Entity<LedgerPostingRow>().ToTable("ledger_postings").HasKey(x => x.Id);
+        b.Entity<ApplicationRow>().ToTable("applications").HasKey(x => x.Id);
+        b.Entity<ApplicationStepRow>().ToTable("application_steps").HasKey(x => x.Id);
+        b.Entity<ObjectionRow>().ToTable("objections").HasKey(x => x.Id);
+        b.Entity<PaymentRow>().ToTable("payments").HasKey(x => x.Id);
 
         var postgres = Database.IsNpgsql();
         foreach (var entity in b.Model.GetEntityTypes())
