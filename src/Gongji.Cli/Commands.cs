@@ -42,6 +42,12 @@ internal static class Commands
           gongji outreach --region CODE --year Y [--township CODE] [--out DIR]
                 政策找人: per township, people likely eligible for help but not receiving it (.xlsx, masked)
           gongji enrolment --region CODE --year Y    资助参保核查: assisted people without (subsidised) cover on days it is due
+          gongji funds create CODE --name "…" --region CODE --payer PAYER --workflow WF [--sharing pro_rata|first_come] [--fiscal-cap 1/3] [--notice-days 7]
+          gongji funds list | contribute CODE AMOUNT --year Y --source city_fiscal|district_fiscal|donation|enterprise [--date D] [--memo "…"]
+          gongji funds rollover CODE --year Y | report CODE --year Y [--out DIR]   (ledger, year-end rollover, annual report .xlsx/.pdf)
+          gongji applications open CODE --year Y [--date D]   the bureau's preliminary list: an application per amount the engine gives
+          gongji payouts CODE --year Y --batch B [--date D] [--out DIR] [--by NAME]   approve what the notice cleared, send the payments, write the bank file
+          gongji bank-return FILE [--by NAME]      reconcile the bank's return file (payment_key,status,bank_ref,message)
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
           gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
                        [--no-load] [--no-postgres] [--json FILE]   measure file-to-file, the engine, one household, loading
@@ -74,6 +80,10 @@ internal static class Commands
                 "enrolment" => await EnrolmentAsync(Options.Parse(args[1..])),
                 "bench" => await BenchAsync(Options.Parse(args[1..], "no-load", "no-postgres")),
                 "serve" => await ServeCommandAsync(Options.Parse(args[1..])),
+                "funds" => await FundsAsync(Options.Parse(args[1..])),
+                "applications" => await ApplicationsAsync(Options.Parse(args[1..])),
+                "payouts" => await PayoutsAsync(Options.Parse(args[1..])),
+                "bank-return" => await BankReturnAsync(Options.Parse(args[1..])),
                 "user" => await UserAsync(Options.Parse(args[1..])),
                 "hospital-key" => await HospitalKeyAsync(Options.Parse(args[1..])),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
@@ -90,7 +100,7 @@ internal static class Commands
             Console.Error.WriteLine($"gongji: 拒绝计算 refused: {e.Message}");
             return 3;
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException or UnauthorizedAccessException or Gongji.Funds.LedgerRefusal)
         {
             Console.Error.WriteLine($"gongji: {e.Message}");
             return 1;
@@ -515,6 +525,106 @@ internal static class Commands
         Console.WriteLine($"{gaps.Select(g => g.PsnNo).Distinct().Count()} assisted people with cover missing on due days: " +
             string.Join("; ", gaps.GroupBy(g => g.KindName).Select(k => $"{k.Key} {k.Select(g => g.PsnNo).Distinct().Count()} 人")) + $" ({(gaps.FirstOrDefault()?.Clause ?? "")})");
         return 0;
+    }
+
+    private static Gongji.Security.UserScope Operator(Options o) =>
+        new(o.Get("by") ?? Environment.UserName, o.Get("by") ?? Environment.UserName, Gongji.Security.Roles.Admin, "33", null);
+
+    private static DateOnly DateOption(Options o, string name) =>
+        o.Get(name) is { } text ? DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture) : DateOnly.FromDateTime(DateTime.Now);
+
+    private static async Task<int> FundsAsync(Options o)
+    {
+        var store = await OpenStoreAsync(o);
+        var ledger = new Gongji.Funds.Ledger(store, TimeProvider.System);
+        var funds = new Gongji.Funds.FundService(store, TimeProvider.System, ledger);
+        var verb = o.Positional.Count > 0 ? o.Positional[0] : "list";
+        switch (verb)
+        {
+            case "create" when o.Positional.Count == 2:
+                var made = await funds.CreateAsync(o.Positional[1], o.Required("name"), o.Required("region"), o.Required("payer"), o.Required("workflow"),
+                    o.Get("sharing") ?? "pro_rata", o.Get("fiscal-cap"), o.Int("notice-days", 7));
+                Console.WriteLine($"fund {made.Code} {made.Name} ({made.Region}, {made.Payer}, {made.Workflow}, {made.Sharing})");
+                return 0;
+            case "contribute" when o.Positional.Count == 3:
+                var entry = await ledger.ContributeAsync(o.Positional[1], o.Int("year", 0) is > 0 and var y ? y : throw new UsageException("--year is required"),
+                    o.Required("source"), decimal.Parse(o.Positional[2], CultureInfo.InvariantCulture), DateOption(o, "date"), o.Get("memo") ?? "筹资", Operator(o).UserName);
+                Console.WriteLine($"entry #{entry.Id} {entry.Kind} {entry.Memo}");
+                return 0;
+            case "rollover" when o.Positional.Count == 2:
+                var rolled = await ledger.RolloverAsync(o.Positional[1], o.Int("year", 0), Operator(o).UserName);
+                Console.WriteLine(rolled is null ? "nothing left to carry over" : $"entry #{rolled.Id} {rolled.Memo}");
+                return 0;
+            case "report" when o.Positional.Count == 2:
+                var report = await funds.ReportAsync(o.Positional[1], o.Int("year", 0));
+                foreach (var l in report.Lines)
+                {
+                    Console.WriteLine($"  {l.Item,-20} {l.Detail,-24} {Gongji.Applications.ApplicationService.Yuan(l.Fen),16}");
+                }
+                foreach (var c in report.Checks)
+                {
+                    Console.WriteLine($"  {c}");
+                }
+                var files = Gongji.Funds.FundService.WriteReport(report, o.Get("out") ?? Path.Combine("out", "funds"));
+                Console.WriteLine($"written: {string.Join(", ", files)}");
+                return report.TiesOut ? 0 : 1;
+            case "list":
+                foreach (var f in await funds.ListAsync(_ => true))
+                {
+                    Console.WriteLine($"{f.Fund.Code,-20} {f.Fund.Name,-16} bank {Gongji.Applications.ApplicationService.Yuan(f.BankFen),14}  payable {Gongji.Applications.ApplicationService.Yuan(f.PayableFen),12}  unknown {Gongji.Applications.ApplicationService.Yuan(f.InTransitFen),12}  " +
+                        string.Join(" ", f.AvailableByYear.OrderBy(y => y.Key).Select(y => $"{y.Key}: {Gongji.Applications.ApplicationService.Yuan(y.Value)}")));
+                }
+                return 0;
+            default:
+                throw new UsageException("gongji funds create|list|contribute|rollover|report …");
+        }
+    }
+
+    private static async Task<int> ApplicationsAsync(Options o)
+    {
+        if (o.Positional.Count != 2 || o.Positional[0] != "open")
+        {
+            throw new UsageException("gongji applications open FUND --year Y [--date D]");
+        }
+        var store = await OpenStoreAsync(o);
+        var ledger = new Gongji.Funds.Ledger(store, TimeProvider.System);
+        var service = new Gongji.Applications.ApplicationService(store, TimeProvider.System, ledger, new RegionResults(store, TimeProvider.System));
+        var made = await service.CreateListAsync(o.Positional[1], o.Int("year", 0), DateOption(o, "date"), Operator(o));
+        Console.WriteLine($"{made} application(s) on the preliminary list of {o.Positional[1]}");
+        return 0;
+    }
+
+    private static async Task<int> PayoutsAsync(Options o)
+    {
+        if (o.Positional.Count != 1)
+        {
+            throw new UsageException("gongji payouts FUND --year Y --batch B [--date D] [--out DIR] [--by NAME]");
+        }
+        var store = await OpenStoreAsync(o);
+        var ledger = new Gongji.Funds.Ledger(store, TimeProvider.System);
+        var who = Operator(o);
+        var service = new Gongji.Applications.ApplicationService(store, TimeProvider.System, ledger, new RegionResults(store, TimeProvider.System));
+        var (approved, granted, refusal) = await service.ApproveAllAsync(o.Positional[0], o.Int("year", 0), who);
+        Console.WriteLine(refusal is null ? $"approved {approved} application(s), {Gongji.Applications.ApplicationService.Yuan(granted)} yuan" : $"approval: {refusal}");
+        var batch = await new Gongji.Funds.Payments(store, TimeProvider.System, ledger).SendBatchAsync(o.Positional[0], o.Required("batch"), DateOption(o, "date"), o.Get("out") ?? Path.Combine("out", "payments"), who);
+        Console.WriteLine($"batch {batch.Batch}: {batch.Sent} payment(s) sent, {Gongji.Applications.ApplicationService.Yuan(batch.SentFen)} yuan; {batch.AlreadySent} already on their way or paid; bank file {batch.File}");
+        return 0;
+    }
+
+    private static async Task<int> BankReturnAsync(Options o)
+    {
+        if (o.Positional.Count != 1)
+        {
+            throw new UsageException("gongji bank-return FILE [--by NAME]");
+        }
+        var store = await OpenStoreAsync(o);
+        var report = await new Gongji.Funds.Payments(store, TimeProvider.System, new Gongji.Funds.Ledger(store, TimeProvider.System)).ReconcileAsync(o.Positional[0], Operator(o));
+        Console.WriteLine($"{report.Paid} paid, {report.Failed} failed (back to payable), {report.AlreadySettled} already settled");
+        foreach (var e in report.Errors)
+        {
+            Console.WriteLine($"  {e}");
+        }
+        return report.Errors.Count == 0 ? 0 : 1;
     }
 
     private static async Task<int> RunsAsync(Options o)
