@@ -134,7 +134,15 @@ internal static class Commands
                 return code;
             }
         }
-        if (store is null || o.Flag("no-serve"))
+        if (store is null)
+        {
+            return 0;
+        }
+        foreach (var fund in await Gongji.Demo.DemoFunds.EnsureAsync(store, TimeProvider.System, counties, years.Max()))
+        {
+            Console.WriteLine($"基金 fund {fund}");
+        }
+        if (o.Flag("no-serve"))
         {
             return 0;
         }

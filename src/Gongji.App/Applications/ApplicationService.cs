@@ -302,22 +302,23 @@ public sealed class ApplicationService(GongjiStore store, TimeProvider clock, Le
 
     private static string? Refusal(List<string> reasons) => reasons.Count == 0 ? null : string.Join("；", reasons);
 
-    public async Task<(ObjectionRow? Objection, string? Refusal)> ObjectAsync(long id, string text, UserScope who, CancellationToken ct = default)
+    /// <summary>An objection during the public notice (公示), which must be resolved before approval.</summary>
+    public async Task<(ObjectionRow? Objection, string? Refusal, bool Found)> ObjectAsync(long id, string text, UserScope who, CancellationToken ct = default)
     {
         await using var db = store.CreateDb();
         var app = await db.Applications.SingleOrDefaultAsync(a => a.Id == id, ct);
         if (app is null || !Visible(who, app))
         {
-            return (null, $"申请 #{id} 不存在或不在您的辖区内");
+            return (null, $"申请 #{id} 不存在或不在您的辖区内", false);
         }
         if (app.State != Workflow.Notice)
         {
-            return (null, $"申请 #{id} 不在公示中，不能登记异议");
+            return (null, $"申请 #{id} 不在公示中，不能登记异议", true);
         }
         var row = new ObjectionRow { ApplicationId = id, At = clock.GetUtcNow(), RaisedBy = who.UserName, Text = text };
         db.Objections.Add(row);
         await db.SaveChangesAsync(ct);
-        return (row, null);
+        return (row, null, true);
     }
 
     public async Task<(ObjectionRow? Objection, string? Refusal)> ResolveObjectionAsync(long objectionId, string resolution, UserScope who, CancellationToken ct = default)

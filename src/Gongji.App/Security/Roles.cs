@@ -17,6 +17,12 @@ public enum Permission
     ViewAudit,
     ManageAccounts,
     IdentityFlag,
+    ViewFunds,
+    ManageFunds,
+    ViewApplications,
+    ActOnApplications,
+    CreateApplications,
+    Pay,
 }
 
 /// <summary>
@@ -91,6 +97,15 @@ public static class Roles
         Permission.ViewAudit => [Admin, Auditor],
         Permission.ManageAccounts => [Admin],
         Permission.IdentityFlag => [Hospital],
+        Permission.ViewFunds => [Admin, Analyst, Civil, Charity, Auditor],
+        // Contributions and corrections: the bureau, and the charity federation for the funds it runs.
+        Permission.ManageFunds => [Admin, Charity],
+        Permission.ViewApplications => [Admin, Analyst, Township, Auditor, .. AidRoles],
+        // Each workflow step then names the roles that may take it (Applications/Workflows.cs).
+        Permission.ActOnApplications => [Admin, Analyst, Township, .. AidRoles],
+        // An application is taken in by the township, or listed by the bureau or civil affairs.
+        Permission.CreateApplications => [Admin, Civil, Township],
+        Permission.Pay => [Admin],
         _ => [],
     };
 

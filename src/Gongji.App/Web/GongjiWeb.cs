@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gongji.Applications;
 using Gongji.Audit;
 using Gongji.Enrolment;
 using Gongji.Flags;
+using Gongji.Funds;
 using Gongji.Households;
 using Gongji.Loading;
 using Gongji.Outreach;
@@ -67,6 +69,10 @@ public static class GongjiWeb
         builder.Services.AddSingleton<FollowUp>();
         builder.Services.AddSingleton<ImportJobs>();
         builder.Services.AddSingleton<IdentityFlags>();
+        builder.Services.AddSingleton<Ledger>();
+        builder.Services.AddSingleton<FundService>();
+        builder.Services.AddSingleton<ApplicationService>();
+        builder.Services.AddSingleton<Payments>();
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -145,6 +151,8 @@ public static class GongjiWeb
         api.MapEnrolment();
         api.MapImports();
         api.MapRuns();
+        api.MapFunds();
+        api.MapApplications();
         api.MapParameters();
         api.MapAuditLog();
         api.MapIdentityFlag();

@@ -321,6 +321,137 @@ async function renderOutreach() {
   } catch (error) { fail(body, error); }
 }
 
+// ---------------------------------------------------------------- 基金管理
+async function renderFunds(code) {
+  const { toolbar, body } = page('基金管理', '复式记账：每笔资金变动均为不可修改的借贷平衡分录，更正以冲销分录进行');
+  try {
+    const funds = await api('/funds');
+    if (!funds.length) { body.innerHTML = '<div class="muted">辖区内尚无基金</div>'; return; }
+    const current = funds.find((f) => f.code === code) || funds[0];
+    toolbar.innerHTML = `基金 <select id="fund">${funds.map((f) => `<option value="${esc(f.code)}" ${f.code === current.code ? 'selected' : ''}>${esc(f.name)}（${esc(f.regionName)}）</option>`).join('')}</select>
+      年度 <select id="fyear">${coverage.years.concat([coverage.years[coverage.years.length - 1] + 1]).map((y) => `<option ${y === state.year ? 'selected' : ''}>${y}</option>`).join('')}</select>
+      <a id="reportXlsx" href="/api/funds/${encodeURIComponent(current.code)}/report/xlsx?year=${state.year}">年度报告 Excel</a> · <a href="/api/funds/${encodeURIComponent(current.code)}/report/pdf?year=${state.year}">PDF</a>`;
+    toolbar.querySelector('#fund').onchange = (e) => renderFunds(e.target.value);
+    toolbar.querySelector('#fyear').onchange = (e) => { state.year = Number(e.target.value); renderFunds(current.code); };
+    const [ledger, report] = await Promise.all([api(`/funds/${encodeURIComponent(current.code)}/ledger`), api(`/funds/${encodeURIComponent(current.code)}/report?year=${state.year}`)]);
+    const fyear = Number(toolbar.querySelector('#fyear').value);
+    body.innerHTML = `
+      <div class="kpis" id="fundKpis">
+        <div class="card kpi"><div class="label">银行存款</div><div class="value">${wan(current.bank)}</div><div class="target">${esc(current.sharingName)}</div></div>
+        <div class="card kpi"><div class="label">${fyear} 年度可用余额</div><div class="value">${wan(current.available[fyear] ?? 0)}</div><div class="target">${Object.entries(current.available).map(([y, v]) => `${y}：${yuan(v)}`).join('；')}</div></div>
+        <div class="card kpi"><div class="label">已审批待支付 / 待银行回盘</div><div class="value">${wan(current.payable)}</div><div class="target">在途 ${yuan(current.unknown)} 元</div></div>
+        <div class="card kpi"><div class="label">筹资来源</div><div class="target" style="line-height:1.8">${Object.entries(current.contributions).map(([k, v]) => `${esc(k)}：${yuan(v)} 元`).join('<br>') || '无'}</div></div>
+      </div>
+      <div class="grid g2">
+        <div class="card"><h2>${fyear} 年度报告 ${report.tiesOut ? '<span class="badge ok">与账簿核对一致</span>' : '<span class="badge bad">核对不一致</span>'}</h2>
+          <table id="fundReport"><tbody>${report.lines.map((l) => `<tr><td>${esc(l.item)}</td><td class="muted">${esc(l.detail)}</td><td class="num">${yuan(l.amount)}</td></tr>`).join('')}</tbody></table>
+          <ul class="clause">${report.checks.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></div>
+        <div class="card"><h2>筹资与结转</h2>
+          ${may('ManageFunds') ? `<form id="contribute" class="toolbar">来源 <select id="csource"><option value="city_fiscal">市级财政</option><option value="district_fiscal">区（县、市）级财政</option><option value="donation">社会捐赠</option><option value="enterprise">企业捐赠</option></select>
+            金额 <input id="camount" size="10" required> 元 <input id="cmemo" placeholder="摘要" size="14"> <button type="submit">入账</button></form>
+            <div class="toolbar"><button class="secondary" id="rollover">${fyear} 年度结余结转下年</button></div>` : '<div class="muted">只读</div>'}
+          <div id="fundResult"></div>
+          <div class="chart" id="sources" style="height:220px"></div></div>
+      </div>
+      <div class="card" style="margin-top:14px"><h2>分录（最近 500 笔）</h2><div style="max-height:480px;overflow:auto"><table id="ledger"><thead><tr><th>#</th><th>记账日期</th><th>类型</th><th>摘要</th><th>借贷（元，借为正）</th><th>幂等键</th><th>经办</th>${may('ManageFunds') ? '<th></th>' : ''}</tr></thead><tbody>
+        ${ledger.map((e) => `<tr><td>${e.id}</td><td>${day(e.valueDate)}</td><td>${esc(e.kind)}${e.reversesId ? `<span class="badge">冲销 #${e.reversesId}</span>` : ''}</td><td>${esc(e.memo)}${e.sourceName ? ` <span class="muted">${esc(e.sourceName)}</span>` : ''}</td>
+          <td class="clause">${e.postings.map((p) => `${esc(p.account)} ${yuan(p.amount)}`).join('<br>')}</td><td class="clause">${esc(e.idempotencyKey)}</td><td>${esc(e.createdBy)}</td>
+          ${may('ManageFunds') ? `<td>${e.kind === 'contribution' ? `<button class="secondary" data-reverse="${e.id}">冲销</button>` : ''}</td>` : ''}</tr>`).join('')}</tbody></table></div></div>`;
+    const sources = Object.entries(current.contributions);
+    chart(body.querySelector('#sources'), { tooltip: { trigger: 'item', valueFormatter: (v) => yuan(v) + ' 元' }, series: [{ type: 'pie', radius: ['40%', '70%'], data: sources.map(([name, value]) => ({ name, value })) }] });
+    body.querySelector('#contribute')?.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await post(`/funds/${encodeURIComponent(current.code)}/contributions`, { year: fyear, source: body.querySelector('#csource').value, amount: Number(body.querySelector('#camount').value), memo: body.querySelector('#cmemo').value || null });
+        renderFunds(current.code);
+      } catch (error) { fail(body.querySelector('#fundResult'), error); }
+    });
+    body.querySelector('#rollover')?.addEventListener('click', async () => {
+      try { const r = await post(`/funds/${encodeURIComponent(current.code)}/rollover`, { year: fyear }); body.querySelector('#fundResult').innerHTML = `<div class="notice">${esc(r.memo || '没有可结转的结余')}</div>`; } catch (error) { fail(body.querySelector('#fundResult'), error); }
+    });
+    body.querySelectorAll('button[data-reverse]').forEach((b) => {
+      b.onclick = async () => {
+        const reason = prompt('冲销原因');
+        if (!reason) return;
+        try { await post(`/funds/${encodeURIComponent(current.code)}/entries/${b.dataset.reverse}/reverse`, { reason }); renderFunds(current.code); } catch (error) { fail(body.querySelector('#fundResult'), error); }
+      };
+    });
+  } catch (error) { fail(body, error); }
+}
+
+// ---------------------------------------------------------------- 救助申请
+async function renderApplications(fundCode) {
+  const { toolbar, body } = page('救助申请', '受理 → 审核（按医保数据重算，扣除其他部门救助）→ 公示（异议处理）→ 审批（须非审核人）→ 支付');
+  try {
+    const all = await api('/applications' + (fundCode ? '?fund=' + encodeURIComponent(fundCode) : ''));
+    const funds = [...new Map(all.map((a) => [a.fund, a.fundName])).entries()];
+    toolbar.innerHTML = `基金 <select id="afund"><option value="">全部</option>${funds.map(([c, n]) => `<option value="${esc(c)}" ${c === fundCode ? 'selected' : ''}>${esc(n)}</option>`).join('')}</select>
+      状态 <select id="astate"><option value="">全部</option>${[...new Set(all.map((a) => a.state))].map((s) => `<option value="${esc(s)}">${esc(all.find((a) => a.state === s).stateName)}</option>`).join('')}</select>
+      ${fundCode ? `<a href="/api/funds/${encodeURIComponent(fundCode)}/notice.xlsx" id="noticeExport">公示名单 Excel</a>` : ''}
+      ${fundCode && may('Pay') ? `<button id="approveAll" class="secondary">批量审批（公示期满）</button> <button id="batch" class="secondary">生成支付批次</button>` : ''}`;
+    toolbar.querySelector('#afund').onchange = (e) => renderApplications(e.target.value || undefined);
+    body.innerHTML = `<div id="fundAction"></div><div class="split"><div class="card"><table id="applications"><thead><tr><th>#</th><th>基金</th><th>姓名 / 家庭</th><th>乡镇（街道）</th><th class="num">测算</th><th class="num">核定</th><th class="num">已付</th><th>状态</th></tr></thead><tbody></tbody></table></div>
+      <div class="card" id="appDetail"><span class="muted">点选一条申请查看办理记录</span></div></div>`;
+    const draw = () => {
+      const st = toolbar.querySelector('#astate').value;
+      body.querySelector('#applications tbody').innerHTML = all.filter((a) => !st || a.state === st).map((a) => `<tr class="clickable" data-id="${a.id}"><td>${a.id}</td><td>${esc(a.fundName)}</td><td>${esc(a.name || a.householdId)}</td><td>${esc(a.townshipName)}</td><td class="num">${yuan(a.computed)}</td><td class="num">${yuan(a.granted)}</td><td class="num">${yuan(a.paid)}</td><td>${esc(a.stateName)}</td></tr>`).join('') || '<tr><td colspan="8" class="muted">暂无申请</td></tr>';
+      body.querySelectorAll('#applications tr.clickable').forEach((tr) => { tr.onclick = () => detail(tr.dataset.id); });
+    };
+    toolbar.querySelector('#astate').onchange = draw;
+    draw();
+    const action = body.querySelector('#fundAction');
+    toolbar.querySelector('#approveAll')?.addEventListener('click', async () => {
+      try { const r = await post(`/funds/${encodeURIComponent(fundCode)}/approve-all`, { year: all[0]?.year ?? state.year }); action.innerHTML = `<div class="notice">审批 ${r.approved} 件，核定 ${yuan(r.granted)} 元</div>`; } catch (error) { fail(action, error); }
+    });
+    toolbar.querySelector('#batch')?.addEventListener('click', async () => {
+      try {
+        const r = await post(`/funds/${encodeURIComponent(fundCode)}/batches`, { batch: 'B' + new Date().toISOString().slice(0, 10).replaceAll('-', '') });
+        action.innerHTML = `<div class="notice">批次 ${esc(r.batch)}：发出 ${r.count} 笔 ${yuan(r.amount)} 元（待银行回盘）。<a href="${esc(r.file)}">下载银行文件（含完整信息，记录审计）</a></div>`;
+      } catch (error) { fail(action, error); }
+    });
+    async function detail(id) {
+      const box = body.querySelector('#appDetail');
+      try {
+        const d = await api('/applications/' + id);
+        const a = d.application;
+        box.innerHTML = `<h2>申请 #${a.id} · ${esc(a.fundName)}</h2>
+          <div style="font-size:13px;line-height:1.8">${esc(a.name || '家庭 ' + a.householdId)} · ${esc(a.psnNo || '')} · ${esc(a.townshipName)} · ${a.year} 年度<br>
+            申请日期 ${day(a.appliedOn)} · 测算 ${yuan(a.computed)} 元 · 核定 ${yuan(a.granted)} 元 · 已付 ${yuan(a.paid)} 元<br>
+            <span class="clause">${esc(a.clause)}</span><br>当前：<b id="appState">${esc(a.stateName)}</b>${a.noticeUntil ? ` · 公示至 ${time(a.noticeUntil)}` : ''}${a.preparedBy ? ` · 审核人 ${esc(a.preparedBy)}` : ''}${a.note ? `<br>${esc(a.note)}` : ''}</div>
+          <h2 style="margin-top:12px">办理记录</h2>
+          <ul class="steps">${d.steps.map((s) => `<li><b>${esc(s.toStateName)}</b> <span class="muted">${time(s.at)} · ${esc(s.actor)}</span>${s.amount != null ? ` · ${yuan(s.amount)} 元` : ''}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</li>`).join('')}</ul>
+          ${d.objections.length ? `<h2>公示异议</h2><ul class="steps">${d.objections.map((o) => `<li>${esc(o.text)} <span class="muted">${esc(o.raisedBy)} ${time(o.at)}</span>${o.resolvedAt ? `<div class="muted">已处理：${esc(o.resolution)}（${esc(o.resolvedBy)}）</div>` : (me.role === 'admin' ? ` <button class="secondary" data-resolve="${o.id}">处理</button>` : ' <span class="badge bad">未处理</span>')}</li>`).join('')}</ul>` : ''}
+          ${d.payments.length ? `<h2>支付</h2><table><tbody>${d.payments.map((p) => `<tr><td class="clause">${esc(p.paymentKey)}</td><td class="num">${yuan(p.amount)}</td><td>${p.state === 'unknown' ? '<span class="badge warn">待银行回盘</span>' : p.state === 'paid' ? '<span class="badge ok">已到账</span>' : `<span class="badge bad">失败 ${esc(p.bankMessage)}</span>`}</td></tr>`).join('')}</tbody></table>` : ''}
+          <div class="actions" id="appActions">${d.allowed.map((s) => `<button data-step="${esc(s.action)}">${esc(s.chineseName)}</button>`).join('')}
+            ${a.state === 'notice' ? '<button class="secondary" id="object">登记异议</button>' : ''}
+            ${d.allowed.length ? '<input id="stepNote" placeholder="意见（可选）">' : ''}</div>
+          <div id="appError"></div>`;
+        box.querySelectorAll('button[data-step]').forEach((b) => {
+          b.onclick = async () => {
+            try { await post(`/applications/${id}/${b.dataset.step}`, { note: box.querySelector('#stepNote')?.value || null }); await renderApplicationsKeep(id); } catch (error) { fail(box.querySelector('#appError'), error); }
+          };
+        });
+        box.querySelector('#object')?.addEventListener('click', async () => {
+          const text = prompt('异议内容'); if (!text) return;
+          try { await post(`/applications/${id}/objections`, { text }); await detail(id); } catch (error) { fail(box.querySelector('#appError'), error); }
+        });
+        box.querySelectorAll('button[data-resolve]').forEach((b) => {
+          b.onclick = async () => {
+            const resolution = prompt('处理意见'); if (!resolution) return;
+            try { await post(`/objections/${b.dataset.resolve}/resolve`, { resolution }); await detail(id); } catch (error) { fail(box.querySelector('#appError'), error); }
+          };
+        });
+      } catch (error) { fail(box, error); }
+    }
+    async function renderApplicationsKeep(id) {
+      const fresh = await api('/applications' + (fundCode ? '?fund=' + encodeURIComponent(fundCode) : ''));
+      all.splice(0, all.length, ...fresh);
+      draw();
+      await detail(id);
+    }
+  } catch (error) { fail(body, error); }
+}
+
 // ---------------------------------------------------------------- 数据导入
 function renderImports() {
   const { body } = page('数据导入', '按 data.md 格式导入 CSV / Excel；整个文件校验通过才写入，错误逐行列出');
@@ -427,7 +558,8 @@ function renderAccount() {
 const routes = [
   [/^#\/overview$/, renderOverview], [/^#\/map$/, renderMap], [/^#\/households$/, renderHouseholds],
   [/^#\/household\/(.+)$/, (m) => renderHousehold(decodeURIComponent(m[1]))], [/^#\/warnings$/, renderWarnings],
-  [/^#\/outreach$/, renderOutreach], [/^#\/imports$/, renderImports], [/^#\/parameters$/, renderParameters],
+  [/^#\/outreach$/, renderOutreach], [/^#\/funds$/, () => renderFunds()], [/^#\/applications$/, () => renderApplications()],
+  [/^#\/applications\/(.+)$/, (m) => renderApplications(decodeURIComponent(m[1]))], [/^#\/imports$/, renderImports], [/^#\/parameters$/, renderParameters],
   [/^#\/audit$/, renderAudit], [/^#\/account$/, renderAccount],
 ];
 

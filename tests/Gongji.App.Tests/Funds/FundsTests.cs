@@ -57,7 +57,7 @@ public sealed class FundsTests(PostgresServer postgres)
         var app = apps[0];
         Assert.Contains("审核人", (await site.Applications.ApproveAsync(app.Id, Preparer, null)).Refusal, StringComparison.Ordinal);
         Assert.Contains("公示期至", (await site.Applications.ApproveAsync(app.Id, Approver, null)).Refusal, StringComparison.Ordinal);
-        var (objection, _) = await site.Applications.ObjectAsync(app.Id, "群众反映家庭有大额存款", Approver);
+        var (objection, _, _) = await site.Applications.ObjectAsync(app.Id, "群众反映家庭有大额存款", Approver);
         site.Clock.Advance(TimeSpan.FromDays(8));
         Assert.Contains("异议", (await site.Applications.ApproveAsync(app.Id, Approver, null)).Refusal, StringComparison.Ordinal);
         await site.Applications.ResolveObjectionAsync(objection!.Id, "经核查存款为借款，不影响认定", Approver);

@@ -24,12 +24,41 @@ public sealed class AccessTests(WebSite site)
         return (c.HouseholdId!, c.Id, c.PsnNo);
     }
 
+    private async Task<(long Id, string Household)> ApplicationInTownshipAsync(string township)
+    {
+        await using var db = site.Store.CreateDb();
+        var a = await db.Applications.Where(x => x.Township == township).OrderBy(x => x.Id).FirstAsync();
+        return (a.Id, a.HouseholdId!);
+    }
+
+    private static HttpContent BankReturn(string role) =>
+        new MultipartFormDataContent { { new StringContent("payment_key,status,bank_ref,message\n", Encoding.UTF8, "text/csv"), "file", "return.csv" } };
+
     private async Task<IReadOnlyList<Call>> CallsAsync(string township)
     {
         var (household, caseId, _) = await InTownshipAsync(township);
+        var (application, applicant) = await ApplicationInTownshipAsync(township);
         var q = $"region={WebSite.County}&year=2024";
         return
         [
+            new("GET", "/api/funds", Permission.ViewFunds),
+            new("GET", "/api/funds/BJ/ledger", Permission.ViewFunds),
+            new("GET", "/api/funds/BJ/report?year=2024", Permission.ViewFunds),
+            new("GET", "/api/funds/BJ/report/xlsx?year=2024", Permission.ViewFunds),
+            new("POST", "/api/funds/BJ/contributions", Permission.ManageFunds, _ => JsonContent.Create(new { year = 2031, source = "donation", amount = 1m, memo = "matrix" })),
+            new("GET", "/api/funds/BJ/notice", Permission.ViewApplications),
+            new("GET", "/api/funds/BJ/notice.xlsx", Permission.ViewApplications),
+            new("GET", "/api/applications?fund=BJ", Permission.ViewApplications),
+            new("GET", $"/api/applications/{application}", Permission.ViewApplications),
+            new("POST", "/api/applications", Permission.CreateApplications, _ => JsonContent.Create(new { fund = "BJ", subject = applicant, year = 2024 })),
+            // Steps the application's state does not allow: a role that may act gets 409 and nothing changes.
+            new("POST", $"/api/applications/{application}/no_such_step", Permission.ActOnApplications, _ => JsonContent.Create(new { }), Conflict: true),
+            new("POST", $"/api/applications/{application}/objections", Permission.ActOnApplications, _ => JsonContent.Create(new { text = "matrix" }), Conflict: true),
+            new("POST", $"/api/applications/{application}/approve-and-pay", Permission.Pay, _ => JsonContent.Create(new { batch = "M1" }), Conflict: true),
+            new("POST", "/api/funds/BJ/approve-all", Permission.Pay, _ => JsonContent.Create(new { year = 2024 }), Conflict: true),
+            new("POST", "/api/funds/BJ/batches", Permission.Pay, _ => JsonContent.Create(new { batch = "M1" })),
+            new("GET", "/api/funds/BJ/batches/M1/file", Permission.Pay),
+            new("POST", "/api/payments/return", Permission.Pay, BankReturn),
             new("GET", "/api/me", Permission.ViewAggregates),
             new("GET", "/api/coverage", Permission.ViewAggregates),
             new("GET", $"/api/overview?{q}", Permission.ViewAggregates),
@@ -107,6 +136,7 @@ public sealed class AccessTests(WebSite site)
         // u_township_other works in another township of the same county; everything below is the home township's.
         using var client = await site.ClientAsync("u_township_other");
         var (household, caseId, _) = await InTownshipAsync(site.Township);
+        var (application, _) = await ApplicationInTownshipAsync(site.Township);
         var q = $"year=2024";
         var refused = new (string Method, string Path, HttpStatusCode Status)[]
         {
@@ -121,6 +151,11 @@ public sealed class AccessTests(WebSite site)
             ("GET", $"/api/outreach?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
             ("GET", $"/api/outreach/xlsx?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
             ("GET", $"/api/enrolment/gaps?region={WebSite.ForeignCounty}&{q}", HttpStatusCode.Forbidden),
+            ("GET", $"/api/applications/{application}", HttpStatusCode.Forbidden),
+            ("POST", $"/api/applications/{application}/report", HttpStatusCode.NotFound),
+            ("POST", $"/api/applications/{application}/objections", HttpStatusCode.NotFound),
+            ("GET", "/api/applications?fund=SZ", HttpStatusCode.Forbidden),
+            ("GET", "/api/funds/SZ/notice", HttpStatusCode.Forbidden),
         };
         foreach (var (method, path, status) in refused)
         {
@@ -131,7 +166,7 @@ public sealed class AccessTests(WebSite site)
 
         // Lists the user may open show their own township only.
         var own = $"region={WebSite.County}&{q}";
-        var lists = new[] { $"/api/households?{own}", $"/api/warnings?{own}", $"/api/outreach?{own}", $"/api/map/townships?{own}", $"/api/enrolment/gaps?{own}" };
+        var lists = new[] { $"/api/households?{own}", $"/api/warnings?{own}", $"/api/outreach?{own}", $"/api/map/townships?{own}", $"/api/enrolment/gaps?{own}", "/api/applications", "/api/funds/BJ/notice" };
         foreach (var path in lists)
         {
             var text = await (await client.GetAsync(path)).Content.ReadAsStringAsync();

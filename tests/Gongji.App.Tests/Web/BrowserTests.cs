@@ -170,4 +170,49 @@ public sealed class BrowserTests(WebSite site) : IAsyncLifetime
         await using var db = site.Store.CreateDb();
         Assert.False(await db.Aids.AnyAsync(a => a.VoucherNo == "U-1")); // nothing half-written
     }
+
+    [Fact]
+    public async Task An_application_is_approved_by_a_second_user_after_the_first_prepared_it()
+    {
+        long id;
+        await using (var db = site.Store.CreateDb())
+        {
+            var fund = await db.Funds.SingleAsync(f => f.Code == "BJ2");
+            id = await db.Applications.Where(a => a.FundId == fund.Id).OrderBy(a => a.Id).Select(a => a.Id).FirstAsync();
+        }
+        async Task<IPage> OpenAsync(string user)
+        {
+            var page = await SignInAsync(user);
+            await page.GotoAsync("/#/applications/BJ2");
+            await page.ClickAsync($"#applications tr[data-id='{id}']");
+            return page;
+        }
+
+        var civil = await OpenAsync(WebSite.UserFor("civil"));
+        await civil.ClickAsync("button[data-step=report]");
+        await civil.WaitForSelectorAsync("#appState:has-text('成员单位已报送')");
+
+        var preparer = await OpenAsync(WebSite.UserFor("admin"));
+        await preparer.ClickAsync("button[data-step=review]");
+        await preparer.WaitForSelectorAsync("#appState:has-text('县医保局已审核')");
+        await preparer.ClickAsync("button[data-step=publish]");
+        await preparer.WaitForSelectorAsync("#appState:has-text('公示中')");
+        await preparer.ClickAsync("button[data-step=approve]");
+        await preparer.WaitForSelectorAsync("#appError .error");
+        Assert.Contains("审核人", await preparer.InnerTextAsync("#appError"), StringComparison.Ordinal); // not by the one who prepared it
+
+        var approver = await OpenAsync("u_admin_province");
+        await approver.ClickAsync("button[data-step=approve]");
+        await approver.WaitForSelectorAsync("#appState:has-text('已审批待支付')");
+        var steps = await approver.InnerTextAsync("#appDetail .steps");
+        Assert.Contains("u_admin_province", steps, StringComparison.Ordinal);
+        Assert.Contains(WebSite.UserFor("admin"), steps, StringComparison.Ordinal);
+        await ShotAsync(approver, "application-approved");
+
+        await approver.GotoAsync("/#/funds");
+        await approver.SelectOptionAsync("#fund", "BJ2");
+        await approver.WaitForSelectorAsync("#fundReport");
+        Assert.Contains("与账簿核对一致", await approver.InnerTextAsync("#body"), StringComparison.Ordinal);
+        await ShotAsync(approver, "funds");
+    }
 }

@@ -48,11 +48,24 @@ public sealed class WebSite : IAsyncLifetime
         {
             await new RunService(Store, TimeProvider.System).RunAsync(county, 2024, new Dictionary<string, decimal>(), null);
         }
+        // Binjiang's 暖心基金 (no notice period, so that approvals can be tried at once) with its preliminary list.
+        var ledger = new Gongji.Funds.Ledger(Store, TimeProvider.System);
+        await new Gongji.Funds.FundService(Store, TimeProvider.System, ledger).CreateAsync("BJ", "滨江暖心基金", County, "cap_fund", "binjiang_cap", "pro_rata", "1/3", 0);
+        await ledger.ContributeAsync("BJ", 2024, "donation", 1_000_000m, new DateOnly(2024, 4, 1), "慈善募集", "test");
+        var bureau = new UserScope("u_admin", "医保局", Roles.Admin, "33", null);
+        await new Gongji.Applications.ApplicationService(Store, TimeProvider.System, ledger, new RegionResults(Store, TimeProvider.System)).CreateListAsync("BJ", 2024, new DateOnly(2025, 1, 10), bureau);
+ 
+        // A second fund of the same kind for the browser test that takes an application through its workflow.
+        await new Gongji.Funds.FundService(Store, TimeProvider.System, ledger).CreateAsync("BJ2", "滨江暖心基金（浏览器测试）", County, "cap_fund", "binjiang_cap", "pro_rata", "1/3", 0);
+        await ledger.ContributeAsync("BJ2", 2024, "donation", 1_000_000m, new DateOnly(2024, 4, 1), "慈善募集", "test");
+        await new Gongji.Applications.ApplicationService(Store, TimeProvider.System, ledger, new RegionResults(Store, TimeProvider.System)).CreateListAsync("BJ2", 2024, new DateOnly(2025, 1, 10), bureau);
+        await new Gongji.Funds.FundService(Store, TimeProvider.System, ledger).CreateAsync("SZ", "嵊州暖心无忧基金", ForeignCounty, "warm_fund_city", "shengzhou_warm", "pro_rata", null, 7);
         await using (var db = Store.CreateDb())
         {
-            // The home township is one with warning cases, so that every endpoint has something to show there.
-            var withCases = await db.WarningCases.Where(c => c.Region == County && c.Township != null).GroupBy(c => c.Township!)
-                .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstAsync();
+            // The home township has warning cases (and, where there is one, an application), so that every endpoint has something to show there.
+            var withApplications = await db.Applications.Where(a => a.Township != null).Select(a => a.Township!).Distinct().ToListAsync();
+            var withCases = await db.WarningCases.Where(c => c.Region == County && c.Township != null && c.HouseholdId != null).GroupBy(c => c.Township!)
+                .OrderByDescending(g => withApplications.Contains(g.Key) ? 1 : 0).ThenByDescending(g => g.Count()).Select(g => g.Key).FirstAsync();
             var townships = await db.Households.Where(h => h.RegionCode.StartsWith(County)).Select(h => h.RegionCode.Substring(0, 9))
                 .GroupBy(t => t).OrderByDescending(g => g.Count()).Select(g => g.Key).ToListAsync();
             Township = withCases;
