@@ -38,6 +38,17 @@ public static class FundEndpoints
             }));
         }).RequireAuthorization(Permission.ViewFunds.ToString());
 
+        group.MapGet("/{code}/balances", async (string code, DateOnly? date, HttpContext http, GongjiStore store, Ledger ledger) =>
+        {
+            var (fund, refusal) = await FundForAsync(http, store, code, "view_balances");
+            if (fund is null)
+            {
+                return refusal!;
+            }
+            var balances = await ledger.BalancesAsync(fund.Id, date, http.RequestAborted);
+            return Results.Ok(new { date, accounts = balances.OrderBy(b => b.Key, StringComparer.Ordinal).ToDictionary(b => b.Key, b => b.Value / 100m) });
+        }).RequireAuthorization(Permission.ViewFunds.ToString());
+
         group.MapGet("/{code}/ledger", async (string code, HttpContext http, GongjiStore store) =>
         {
             var (fund, refusal) = await FundForAsync(http, store, code, "view_ledger");

@@ -43,6 +43,7 @@ public sealed class AccessTests(WebSite site)
         [
             new("GET", "/api/funds", Permission.ViewFunds),
             new("GET", "/api/funds/BJ/ledger", Permission.ViewFunds),
+            new("GET", "/api/funds/BJ/balances?date=2024-12-31", Permission.ViewFunds),
             new("GET", "/api/funds/BJ/report?year=2024", Permission.ViewFunds),
             new("GET", "/api/funds/BJ/report/xlsx?year=2024", Permission.ViewFunds),
             new("POST", "/api/funds/BJ/contributions", Permission.ManageFunds, _ => JsonContent.Create(new { year = 2031, source = "donation", amount = 1m, memo = "matrix" })),

@@ -43,6 +43,27 @@ public sealed class ApiTests(WebSite site)
     }
 
     [Fact]
+    public async Task The_public_notice_export_holds_no_field_beyond_the_allowed_ones()
+    {
+        using var admin = await site.ClientAsync(WebSite.UserFor(Roles.Admin));
+        var apps = await WebSite.JsonAsync(await admin.GetAsync("/api/applications?fund=BJ"));
+        Assert.NotEmpty(apps.EnumerateArray());
+        var response = await admin.GetAsync("/api/funds/BJ/notice.xlsx");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var file = Path.Combine(site.Folder, "notice-read-back.xlsx");
+        await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
+        string[] header = [];
+        var rows = TabularFile.Open(file).Rows(h => header = h).Select(r => r.Cells).ToList();
+        Assert.Equal(["序号", "姓名", "身份证号", "乡镇(街道)", "金额"], header);
+        Assert.All(rows, r => Assert.Equal(5, r.Length));
+        var json = await (await admin.GetAsync("/api/funds/BJ/notice")).Content.ReadAsStringAsync();
+        foreach (var forbidden in new[] { "address", "phone", "bank", "dise", "psn_no", "householdId" })
+        {
+            Assert.DoesNotContain(forbidden, json, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task A_department_imports_its_own_aids_only()
     {
         using var union = await site.ClientAsync(WebSite.UserFor(Roles.Union));
