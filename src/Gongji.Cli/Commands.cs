@@ -122,6 +122,10 @@ internal static class Commands
         // roles worth trying; --out writes one county's files only.
         var counties = (o.Get("county") ?? (outFolder is null ? "330108,330683,331127" : "330108")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var store = outFolder is null ? await OpenStoreAsync(o) : null;
+        if (store is not null)
+        {
+            await Gongji.Demo.DemoFunds.SetParametersAsync(store, TimeProvider.System, counties, years.Max());
+        }
         for (var i = 0; i < counties.Length; i++)
         {
             var options = new DemoOptions { County = counties[i], Persons = o.Int("persons", 2000), Years = years, Seed = o.Int("seed", 20230101) + i };

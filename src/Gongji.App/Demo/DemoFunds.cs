@@ -15,6 +15,27 @@ namespace Gongji.Demo;
 /// </summary>
 public static class DemoFunds
 {
+    /// <summary>
+    /// 嵊州方案 附件3: the joint meeting sets each year's budget, threshold, ratio and maximum of the city fund;
+    /// the demo sets example values (marked as such) before its runs, unless the store has them already.
+    /// </summary>
+    public static async Task SetParametersAsync(GongjiStore store, TimeProvider clock, IReadOnlyCollection<string> counties, int year, CancellationToken ct = default)
+    {
+        if (!counties.Contains("330683"))
+        {
+            return;
+        }
+        var parameters = new Parameters.DeploymentParameters(store, clock);
+        if ((await parameters.ListAsync(ct)).Any(v => v.Key.StartsWith("warm_fund_city.", StringComparison.Ordinal)))
+        {
+            return;
+        }
+        foreach (var (key, value) in new[] { ("warm_fund_city.budget", 50_000m), ("warm_fund_city.threshold", 3_000m), ("warm_fund_city.ratio", 0.5m), ("warm_fund_city.max_per_person", 30_000m) })
+        {
+            await parameters.SetAsync("330683", key, value, year, year, "示范数据：联席会议年度方案（示例值）", "demo", ct);
+        }
+    }
+
     public static async Task<IReadOnlyList<string>> EnsureAsync(GongjiStore store, TimeProvider clock, IReadOnlyCollection<string> counties, int year, CancellationToken ct = default)
     {
         await using (var db = store.CreateDb())
@@ -29,7 +50,8 @@ public static class DemoFunds
         var applications = new ApplicationService(store, clock, ledger, new RegionResults(store, clock));
         var bureau = new UserScope("demo", "示范数据", Roles.Admin, "33", null);
         var analyst = new UserScope("analyst", "医保局分析员（示范）", Roles.Analyst, "33", null);
-        var opened = DateOnly.FromDateTime(clock.GetLocalNow().Date);
+        // Applications for a year's bills come early the next year (Jingning's close on 30 June).
+        var opened = new DateOnly(year + 1, 1, 15);
         var made = new List<string>();
         if (counties.Contains("330108"))
         {
@@ -41,12 +63,6 @@ public static class DemoFunds
         }
         if (counties.Contains("330683"))
         {
-            // 嵊州方案 附件3: the joint meeting sets the year's budget, threshold, ratio and maximum; these are the demo's.
-            var parameters = new Parameters.DeploymentParameters(store, clock);
-            foreach (var (key, value) in new[] { ("warm_fund_city.budget", 300_000m), ("warm_fund_city.threshold", 20_000m), ("warm_fund_city.ratio", 0.5m), ("warm_fund_city.max_per_person", 30_000m) })
-            {
-                await parameters.SetAsync("330683", key, value, year, year, "示范数据：联席会议年度方案（示例值）", bureau.UserName, ct);
-            }
             await funds.CreateAsync("SZ-WARM", "嵊州暖心无忧基金（市级）", "330683", "warm_fund_city", Workflow.ShengzhouWarmFund.Id, "pro_rata", null, 7, ct);
             await ledger.ContributeAsync("SZ-WARM", year, "city_fiscal", 200_000m, new DateOnly(year, 2, 1), "市财政", bureau.UserName, ct: ct);
             await ledger.ContributeAsync("SZ-WARM", year, "enterprise", 100_000m, new DateOnly(year, 5, 1), "爱心企业捐赠", bureau.UserName, ct: ct);
@@ -59,12 +75,13 @@ public static class DemoFunds
             var count = await applications.CreateListAsync("JN-SUB", year, opened, bureau, ct);
             await using var db = store.CreateDb();
             var fundId = await db.Funds.Where(f => f.Code == "JN-SUB").Select(f => f.Id).SingleAsync(ct);
+            var onNotice = 0;
             foreach (var id in await db.Applications.Where(a => a.FundId == fundId).OrderBy(a => a.Id).Select(a => a.Id).Take(4).ToListAsync(ct))
             {
                 await applications.ActAsync(id, "review", analyst, "已对照医保结算数据，扣除其他部门救助", ct);
-                await applications.ActAsync(id, "publish", bureau, "在乡镇（街道）、村（社区）公示 7 天", ct);
+                onNotice += (await applications.ActAsync(id, "publish", bureau, "在乡镇（街道）、村（社区）公示 7 天", ct)).Refusal is null ? 1 : 0;
             }
-            made.Add($"JN-SUB 景宁高额医疗费补助: {count} applications, 4 on public notice");
+            made.Add($"JN-SUB 景宁高额医疗费补助: {count} applications, {onNotice} on public notice");
         }
         return made;
     }

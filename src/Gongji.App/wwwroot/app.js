@@ -415,7 +415,7 @@ async function renderApplications(fundCode) {
         const d = await api('/applications/' + id);
         const a = d.application;
         box.innerHTML = `<h2>申请 #${a.id} · ${esc(a.fundName)}</h2>
-          <div style="font-size:13px;line-height:1.8">${esc(a.name || '家庭 ' + a.householdId)} · ${esc(a.psnNo || '')} · ${esc(a.townshipName)} · ${a.year} 年度<br>
+          <div style="font-size:13px;line-height:1.8">${[a.name || '家庭 ' + a.householdId, a.psnNo, a.townshipName, a.year + ' 年度'].filter(Boolean).map(esc).join(' · ')}<br>
             申请日期 ${day(a.appliedOn)} · 测算 ${yuan(a.computed)} 元 · 核定 ${yuan(a.granted)} 元 · 已付 ${yuan(a.paid)} 元<br>
             <span class="clause">${esc(a.clause)}</span><br>当前：<b id="appState">${esc(a.stateName)}</b>${a.noticeUntil ? ` · 公示至 ${time(a.noticeUntil)}` : ''}${a.preparedBy ? ` · 审核人 ${esc(a.preparedBy)}` : ''}${a.note ? `<br>${esc(a.note)}` : ''}</div>
           <h2 style="margin-top:12px">办理记录</h2>
