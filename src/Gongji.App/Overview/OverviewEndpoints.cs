@@ -63,16 +63,12 @@ public static class OverviewEndpoints
 
     private static async Task<IResult> OverviewAsync(HttpContext http, string? region, int? year, GongjiStore store)
     {
-        var (county, y, refusal) = await http.CountyYearAsync(region, year, "view_overview");
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-        var (data, notInForce) = await http.ComputedAsync(county, y);
+        var (data, refusal) = await http.CountyYearDataAsync(region, year, "view_overview");
         if (data is null)
         {
-            return notInForce!;
+            return refusal!;
         }
+        var (county, y) = (data.County, data.Year);
         var who = http.Who();
         var persons = InScope(data, who).ToList();
         var total = Money.Sum(persons.Select(p => p.MedfeeSumamt));
@@ -194,16 +190,12 @@ public static class OverviewEndpoints
 
     private static async Task<IResult> TownshipsAsync(HttpContext http, string? region, int? year)
     {
-        var (county, y, refusal) = await http.CountyYearAsync(region, year, "view_map");
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-        var (data, notInForce) = await http.ComputedAsync(county, y);
+        var (data, refusal) = await http.CountyYearDataAsync(region, year, "view_map");
         if (data is null)
         {
-            return notInForce!;
+            return refusal!;
         }
+        var (county, y) = (data.County, data.Year);
         var who = http.Who();
         var monitored = data.Result.Warnings.Select(w => w.PsnNo).ToHashSet(StringComparer.Ordinal);
         var rows = InScope(data, who)

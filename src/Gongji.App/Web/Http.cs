@@ -57,6 +57,13 @@ internal static class Http
         return (county, y, null);
     }
 
+    /// <summary>The county-year a request means (see <see cref="CountyYearAsync"/>), computed; or the refusal.</summary>
+    public static async Task<(CountyYear? Data, IResult? Refusal)> CountyYearDataAsync(this HttpContext http, string? region, int? year, string action)
+    {
+        var (county, y, refusal) = await http.CountyYearAsync(region, year, action);
+        return refusal is not null ? (null, refusal) : await http.ComputedAsync(county, y);
+    }
+
     /// <summary>The county-year computed, or a 422 naming the region and year when no policy is in force then.</summary>
     public static async Task<(CountyYear? Data, IResult? Refusal)> ComputedAsync(this HttpContext http, string county, int year)
     {

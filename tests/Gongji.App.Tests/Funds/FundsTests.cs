@@ -38,13 +38,17 @@ public sealed class FundsTests(PostgresServer postgres)
         Assert.True(await site.Applications.CreateListAsync(code, 2024, new DateOnly(2025, 2, 1), Preparer) >= 3);
         await using var db = site.Store.CreateDb();
         var fundId = await db.Funds.Where(f => f.Code == code).Select(f => f.Id).SingleAsync();
-        var ids = await db.Applications.Where(a => a.FundId == fundId).OrderBy(a => a.Id).Select(a => a.Id).ToListAsync();
+        await ReviewAndPublishAsync(site, await db.Applications.Where(a => a.FundId == fundId).OrderBy(a => a.Id).Select(a => a.Id).ToListAsync());
+        return await db.Applications.AsNoTracking().Where(a => a.FundId == fundId).OrderBy(a => a.Id).ToListAsync();
+    }
+
+    private static async Task ReviewAndPublishAsync(Site site, IEnumerable<long> ids)
+    {
         foreach (var id in ids)
         {
             Assert.Null((await site.Applications.ActAsync(id, "review", Preparer, null)).Refusal);
             Assert.Null((await site.Applications.ActAsync(id, "publish", Approver, null)).Refusal);
         }
-        return await db.Applications.AsNoTracking().Where(a => a.FundId == fundId).OrderBy(a => a.Id).ToListAsync();
     }
 
     [Theory]
@@ -98,11 +102,7 @@ public sealed class FundsTests(PostgresServer postgres)
         await site.Funds.CreateAsync("JN-FC", "景宁先到先得", "331127", "high_cost_subsidy", "jingning_subsidy", "first_come", null, 0);
         var first = await site.Applications.CreateAsync("JN-FC", apps[0].PsnNo!, 2024, new DateOnly(2025, 1, 5), Preparer);
         var second = await site.Applications.CreateAsync("JN-FC", apps[1].PsnNo!, 2024, new DateOnly(2025, 1, 6), Preparer);
-        foreach (var id in new[] { first.Application!.Id, second.Application!.Id })
-        {
-            await site.Applications.ActAsync(id, "review", Preparer, null);
-            await site.Applications.ActAsync(id, "publish", Approver, null);
-        }
+        await ReviewAndPublishAsync(site, [first.Application!.Id, second.Application!.Id]);
         Assert.Contains("余额为 0", (await site.Applications.ApproveAsync(first.Application.Id, Approver, null)).Refusal, StringComparison.Ordinal);
         Assert.Contains($"#{first.Application.Id}", (await site.Applications.ApproveAsync(second.Application.Id, Approver, null)).Refusal, StringComparison.Ordinal);
         var part = first.Application.ComputedFen / 2;
