@@ -388,7 +388,8 @@ async function renderApplications(fundCode) {
     toolbar.innerHTML = `基金 <select id="afund"><option value="">全部</option>${funds.map(([c, n]) => `<option value="${esc(c)}" ${c === fundCode ? 'selected' : ''}>${esc(n)}</option>`).join('')}</select>
       状态 <select id="astate"><option value="">全部</option>${[...new Set(all.map((a) => a.state))].map((s) => `<option value="${esc(s)}">${esc(all.find((a) => a.state === s).stateName)}</option>`).join('')}</select>
       ${fundCode ? `<a href="/api/funds/${encodeURIComponent(fundCode)}/notice.xlsx" id="noticeExport">公示名单 Excel</a>` : ''}
-      ${fundCode && may('Pay') ? `<button id="approveAll" class="secondary">批量审批（公示期满）</button> <button id="batch" class="secondary">生成支付批次</button>` : ''}`;
+      ${fundCode && may('Pay') ? `<button id="approveAll" class="secondary">批量审批（公示期满）</button> <button id="batch" class="secondary">生成支付批次</button>` : ''}
+      ${may('Pay') ? `<label class="secondary">银行回盘文件 <input type="file" id="bankReturn" accept=".csv"></label>` : ''}`;
     toolbar.querySelector('#afund').onchange = (e) => renderApplications(e.target.value || undefined);
     body.innerHTML = `<div id="fundAction"></div><div class="split"><div class="card"><table id="applications"><thead><tr><th>#</th><th>基金</th><th>姓名 / 家庭</th><th>乡镇（街道）</th><th class="num">测算</th><th class="num">核定</th><th class="num">已付</th><th>状态</th></tr></thead><tbody></tbody></table></div>
       <div class="card" id="appDetail"><span class="muted">点选一条申请查看办理记录</span></div></div>`;
@@ -402,6 +403,14 @@ async function renderApplications(fundCode) {
     const action = body.querySelector('#fundAction');
     toolbar.querySelector('#approveAll')?.addEventListener('click', async () => {
       try { const r = await post(`/funds/${encodeURIComponent(fundCode)}/approve-all`, { year: all[0]?.year ?? state.year }); action.innerHTML = `<div class="notice">审批 ${r.approved} 件，核定 ${yuan(r.granted)} 元</div>`; } catch (error) { fail(action, error); }
+    });
+    toolbar.querySelector('#bankReturn')?.addEventListener('change', async (e) => {
+      const form = new FormData();
+      form.append('file', e.target.files[0]);
+      try {
+        const r = await api('/payments/return', { method: 'POST', body: form });
+        action.innerHTML = `<div class="notice" id="returnResult">银行回盘：到账 ${r.paid} 笔，失败 ${r.failed} 笔（退回待支付，下一批次重发），已处理过 ${r.alreadySettled} 笔${r.errors.length ? '<br>' + r.errors.map(esc).join('<br>') : ''}</div>`;
+      } catch (error) { fail(action, error); }
     });
     toolbar.querySelector('#batch')?.addEventListener('click', async () => {
       try {
