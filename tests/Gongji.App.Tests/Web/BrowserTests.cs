@@ -209,6 +209,21 @@ public sealed class BrowserTests(WebSite site) : IAsyncLifetime
         Assert.Contains(WebSite.UserFor("admin"), steps, StringComparison.Ordinal);
         await ShotAsync(approver, "application-approved");
 
+        // The payment goes out in a batch and is "unknown" until the bank's return file says it arrived.
+        await approver.ClickAsync("#batch");
+        await approver.WaitForSelectorAsync("#fundAction .notice");
+        string key;
+        await using (var db = site.Store.CreateDb())
+        {
+            key = await db.Payments.Where(p => p.ApplicationId == id).Select(p => p.PaymentKey).SingleAsync();
+        }
+        var bankReturn = Path.Combine(site.Folder, "upload", "bank-return.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(bankReturn)!);
+        await File.WriteAllTextAsync(bankReturn, $"payment_key,status,bank_ref,message\n{key},paid,BR-0001,\n");
+        await approver.SetInputFilesAsync("#bankReturn", bankReturn);
+        await approver.WaitForSelectorAsync("#returnResult");
+        Assert.Contains("到账 1 笔", await approver.InnerTextAsync("#returnResult"), StringComparison.Ordinal);
+
         await approver.GotoAsync("/#/funds");
         await approver.SelectOptionAsync("#fund", "BJ2");
         await approver.WaitForSelectorAsync("#fundReport");
