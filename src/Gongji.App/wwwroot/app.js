@@ -116,7 +116,7 @@ async function renderOverview() {
       </div>`;
     chart(body.querySelector('#monthly'), {
       tooltip: { trigger: 'axis' }, legend: { bottom: 0 }, grid: { left: 60, right: 20, top: 20, bottom: 50 },
-      xAxis: { type: 'category', data: o.monthly.map((m) => m.month) }, yAxis: { type: 'value', name: '元' },
+      xAxis: { type: 'category', data: o.monthly.map((m) => m.month) }, yAxis: { type: 'value', name: '万元', axisLabel: { formatter: (v) => (v / 10000).toLocaleString('zh-CN') } },
       series: [
         { name: '医保基金支付', type: 'bar', stack: 'x', data: o.monthly.map((m) => m.insuranceFunds), itemStyle: { color: '#2b6cb0' } },
         { name: '医疗救助', type: 'bar', stack: 'x', data: o.monthly.map((m) => m.medicalAssistance), itemStyle: { color: '#1f7a4d' } },
@@ -126,7 +126,7 @@ async function renderOverview() {
     const payers = [...o.payers].reverse();
     chart(body.querySelector('#payers'), {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => yuan(v) + ' 元' }, grid: { left: 150, right: 30, top: 10, bottom: 30 },
-      xAxis: { type: 'value' }, yAxis: { type: 'category', data: payers.map((p) => p.name) },
+      xAxis: { type: 'value', axisLabel: { formatter: (v) => (v / 10000).toLocaleString('zh-CN') + '万' } }, yAxis: { type: 'category', data: payers.map((p) => p.name) },
       series: [{ type: 'bar', data: payers.map((p) => p.amount), itemStyle: { color: '#b4232a' } }],
     });
     const kinds = [...new Set(o.warnings.map((w) => w.kindName))];
