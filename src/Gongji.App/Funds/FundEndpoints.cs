@@ -154,7 +154,7 @@ public static class FundEndpoints
             {
                 return refusal!;
             }
-            var rows = await payments.NoticeRowsAsync(code, http.RequestAborted);
+            var rows = await payments.NoticeRowsAsync(code, http.Who().Township, http.RequestAborted);
             return Results.Ok(new { header = Payments.NoticeHeader, rows });
         }).RequireAuthorization(Permission.ViewApplications.ToString());
 
@@ -165,7 +165,7 @@ public static class FundEndpoints
             {
                 return refusal!;
             }
-            var rows = await payments.NoticeRowsAsync(code, http.RequestAborted);
+            var rows = await payments.NoticeRowsAsync(code, http.Who().Township, http.RequestAborted);
             var file = Path.Combine(Path.GetTempPath(), $"notice-{Guid.NewGuid():N}.xlsx");
             Runs.Xlsx.Write(file, "公示", Payments.NoticeHeader, rows);
             var bytes = await File.ReadAllBytesAsync(file, http.RequestAborted);

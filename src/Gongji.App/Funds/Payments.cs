@@ -234,11 +234,13 @@ public sealed class Payments(GongjiStore store, TimeProvider clock, Ledger ledge
     /// <summary>The public notice (公示): only what may be published — masked name and ID number, township, amount.</summary>
     public static readonly string[] NoticeHeader = ["序号", "姓名", "身份证号", "乡镇(街道)", "金额"];
 
-    public async Task<IReadOnlyList<string[]>> NoticeRowsAsync(string fundCode, CancellationToken ct = default)
+    /// <param name="township">Township staff publish their own township's list only.</param>
+    public async Task<IReadOnlyList<string[]>> NoticeRowsAsync(string fundCode, string? township = null, CancellationToken ct = default)
     {
         var fund = await ledger.FundAsync(fundCode, ct);
         await using var db = store.CreateDb();
-        var apps = await db.Applications.AsNoTracking().Where(a => a.FundId == fund.Id && a.State == Workflow.Notice).OrderBy(a => a.Township).ThenBy(a => a.Id).ToListAsync(ct);
+        var apps = await db.Applications.AsNoTracking().Where(a => a.FundId == fund.Id && a.State == Workflow.Notice && (township == null || a.Township == township))
+            .OrderBy(a => a.Township).ThenBy(a => a.Id).ToListAsync(ct);
         var ids = apps.Select(a => a.PsnNo).Where(p => p is not null).ToList();
         var heads = apps.Where(a => a.HouseholdId is not null).Select(a => a.HouseholdId!).ToList();
         var headCertnos = await db.Households.AsNoTracking().Where(h => heads.Contains(h.HouseholdId)).ToDictionaryAsync(h => h.HouseholdId, h => h.HeadCertno, ct);

@@ -180,6 +180,38 @@ public sealed class AccessTests(WebSite site)
     }
 
     [Fact]
+    public async Task Every_endpoint_asked_by_another_township_for_this_ones_data_refuses_or_shows_none_of_it()
+    {
+        using var client = await site.ClientAsync("u_township_other");
+        var (household, caseId, psnNo) = await InTownshipAsync(site.Township);
+        var failures = new List<string>();
+        foreach (var call in await CallsAsync(site.Township))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(call.Method), call.Path) { Content = call.Body?.Invoke(Roles.Township) };
+            using var response = await client.SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (status is 401 or 403 or 404 || status == 409 && call.Method == "POST")
+            {
+                continue; // refused (a POST's 409 names only what was sent)
+            }
+            var body = await response.Content.ReadAsStringAsync();
+            if (status is < 200 or >= 300)
+            {
+                failures.Add($"{call.Method} {call.Path}: {status} {body}");
+                continue;
+            }
+            foreach (var secret in new[] { site.Township, household, psnNo, $"\"id\":{caseId}," })
+            {
+                if (body.Contains(secret, StringComparison.Ordinal))
+                {
+                    failures.Add($"{call.Method} {call.Path}: shows {secret}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
     public async Task A_county_user_is_refused_another_countys_data_and_a_province_user_sees_both()
     {
         using var foreign = await site.ClientAsync("u_admin_foreign");
