@@ -23,16 +23,23 @@ public readonly record struct Money : IComparable<Money>
         _fen = (long)(yuan * 100m);
     }
 
-    private Money(long fen) => _fen = fen;
+    private Money(long fen, bool _) => _fen = fen;
 
-    public static Money FromFen(long fen) => new(fen);
+    /// <summary>
+    /// Refused at compile time: a whole number given to Money is ambiguous (yuan or fen?). Write
+    /// <c>new Money(20000m)</c> for yuan or <c>Money.FromFen(fen)</c> for fen.
+    /// </summary>
+    [Obsolete("Ambiguous: use new Money(yuan) with a decimal, or Money.FromFen(fen).", error: true)]
+    public Money(long fen) => throw new NotSupportedException();
+
+    public static Money FromFen(long fen) => new(fen, true);
 
     public decimal Yuan => new decimal(_fen) / 100m;
 
     public long Fen => _fen;
 
     /// <summary>Rounds half up (away from zero) to the fen: the one named rounding step of rules.md.</summary>
-    public static Money RoundHalfUp(decimal yuan) => new((long)decimal.Round(yuan * 100m, 0, MidpointRounding.AwayFromZero));
+    public static Money RoundHalfUp(decimal yuan) => new((long)decimal.Round(yuan * 100m, 0, MidpointRounding.AwayFromZero), true);
 
     public bool IsZero => _fen == 0;
     public bool IsPositive => _fen > 0;
@@ -44,7 +51,7 @@ public readonly record struct Money : IComparable<Money>
         // Exact in integers: fen × ratio in millionths, rounded half away from zero.
         var product = (Int128)Math.Abs(_fen) * rate.Millionths;
         var fen = (long)((product + 500_000) / 1_000_000);
-        return new(_fen < 0 ? -fen : fen);
+        return new(_fen < 0 ? -fen : fen, true);
     }
 
     /// <summary>this x numerator / denominator, rounded down to the fen, so a budget is never exceeded (基金总额用完即止).</summary>
@@ -60,7 +67,7 @@ public readonly record struct Money : IComparable<Money>
         {
             quotient -= 1; // floor, not truncation, for a negative amount
         }
-        return new((long)quotient);
+        return new((long)quotient, true);
     }
 
     public Money AtLeastZero() => _fen < 0 ? Zero : this;
@@ -68,9 +75,9 @@ public readonly record struct Money : IComparable<Money>
     public static Money Min(Money a, Money b) => a._fen <= b._fen ? a : b;
     public static Money Max(Money a, Money b) => a._fen >= b._fen ? a : b;
 
-    public static Money operator +(Money a, Money b) => new(a._fen + b._fen);
-    public static Money operator -(Money a, Money b) => new(a._fen - b._fen);
-    public static Money operator -(Money a) => new(-a._fen);
+    public static Money operator +(Money a, Money b) => new(a._fen + b._fen, true);
+    public static Money operator -(Money a, Money b) => new(a._fen - b._fen, true);
+    public static Money operator -(Money a) => new(-a._fen, true);
     public static bool operator <(Money a, Money b) => a._fen < b._fen;
     public static bool operator >(Money a, Money b) => a._fen > b._fen;
     public static bool operator <=(Money a, Money b) => a._fen <= b._fen;
@@ -85,7 +92,7 @@ public readonly record struct Money : IComparable<Money>
         {
             total += m._fen;
         }
-        return new(total);
+        return new(total, true);
     }
 
     /// <summary>"1234.50": yuan with two decimals, formatted from the whole fen (no decimal formatting per amount).</summary>

@@ -5,6 +5,16 @@ namespace Gongji.Engine.Tests;
 public class MoneyTests
 {
     [Fact]
+    public void A_whole_number_is_refused_at_compile_time_as_neither_yuan_nor_fen()
+    {
+        // new Money(2000) once compiled as 2,000 yuan where fen were meant; now it does not compile.
+        var ctor = typeof(Money).GetConstructor([typeof(long)])!;
+        Assert.True(ctor.GetCustomAttributes(typeof(ObsoleteAttribute), false).Cast<ObsoleteAttribute>().Single().IsError);
+        Assert.Equal(2000.00m, new Money(2000m).Yuan);
+        Assert.Equal(20.00m, Money.FromFen(2000).Yuan);
+    }
+
+    [Fact]
     public void Refuses_amounts_finer_than_a_fen() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new Money(1.005m));
 
