@@ -26,7 +26,7 @@ internal static class Commands
                 is served with demo accounts (until Ctrl+C; --no-serve stops after the runs)
           gongji serve [--urls http://127.0.0.1:5080]   the web app and API over the store
           gongji user add NAME --role ROLE --region CODE [--township CODE] [--display "…"]   an account (password printed once)
-          gongji hospital-key add "HOSPITAL" --region CODE   an API key for the identity flag (shown once)
+          gongji hospital-key add "HOSPITAL" --region CODE | revoke gj_xxxxxx   an identity-flag API key (shown once), or its revocation
           gongji load PATH... [--kind KIND] [--no-run]   load data.md files (CSV or .xlsx; UTF-8 or GB18030), whole or not at all;
                 then run each county's latest year so new warnings reach the follow-up loop
           gongji run --region CODE --year Y [--param name=value]... [--out DIR]
@@ -245,9 +245,15 @@ internal static class Commands
 
     private static async Task<int> HospitalKeyAsync(Options o)
     {
+        if (o.Positional.Count == 2 && o.Positional[0] == "revoke")
+        {
+            var revoked = await new Gongji.Security.HospitalKeys(await OpenStoreAsync(o), TimeProvider.System).RevokeAsync(o.Positional[1]);
+            Console.WriteLine(revoked is null ? $"no active key starts {o.Positional[1]}" : $"revoked {revoked.KeyPrefix}… of {revoked.Hospital} ({revoked.Region}); it stops working within a minute");
+            return revoked is null ? 1 : 0;
+        }
         if (o.Positional.Count != 2 || o.Positional[0] != "add")
         {
-            throw new UsageException("gongji hospital-key add \"HOSPITAL NAME\" --region CODE");
+            throw new UsageException("gongji hospital-key add \"HOSPITAL NAME\" --region CODE | gongji hospital-key revoke gj_xxxxxx");
         }
         var store = await OpenStoreAsync(o);
         var (row, key) = await new Gongji.Security.HospitalKeys(store, TimeProvider.System).CreateAsync(o.Positional[1], o.Required("region"));

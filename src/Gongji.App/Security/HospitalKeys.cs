@@ -31,6 +31,19 @@ public sealed class HospitalKeys(GongjiStore store, TimeProvider clock)
         return (row, key);
     }
 
+    /// <summary>Revokes a key by the prefix shown when it was made (gj_xxxxxx); it stops working within a minute.</summary>
+    public async Task<HospitalKeyRow?> RevokeAsync(string prefix, CancellationToken ct = default)
+    {
+        await using var db = store.CreateDb();
+        var row = await db.HospitalKeys.SingleOrDefaultAsync(k => k.KeyPrefix == prefix && k.RevokedAt == null, ct);
+        if (row is not null)
+        {
+            row.RevokedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+        }
+        return row;
+    }
+
     public async Task<HospitalKeyRow?> FindAsync(string key, CancellationToken ct = default)
     {
         var hash = HashOf(key);
