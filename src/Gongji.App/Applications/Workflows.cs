@@ -32,7 +32,12 @@ public sealed record Workflow(string Id, string Name, string Clause, string Star
         ["submitted"] = "乡镇已受理",
         ["reviewed"] = "县医保局已审核",
         ["listed"] = "医保局初步名单",
-        ["reported"] = "成员单位已报送",
+        ["reported"] = "各部门已报送",
+        ["reported_civil_affairs"] = "民政已报送",
+        ["reported_disability"] = "残联已报送",
+        ["reported_veterans"] = "退役军人事务局已报送",
+        ["reported_union"] = "总工会已报送",
+        ["reported_health"] = "卫健局已报送",
         ["verified"] = "民政已核查",
         ["opened"] = "已立案",
         ["applied"] = "已申请",
@@ -64,14 +69,23 @@ public sealed record Workflow(string Id, string Name, string Clause, string Star
         Reject("listed", "reported", "verified", Notice),
     ]);
 
-    /// <summary>滨政办函〔2024〕1号 三（三）: departments report their aid in the payer order, then the fund caps the rest.</summary>
+    /// <summary>
+    /// 滨政办函〔2024〕1号 三（三）: the departments report their aid one after another in the document's order
+    /// (民政, 残联, 退役军人, 总工会, 卫健, 红十字会 — the payer table's), then the bureau reviews what the fund caps.
+    /// The bureau may report for a department that has no account.
+    /// </summary>
     public static readonly Workflow BinjiangCap = new("binjiang_cap", "滨江暖心基金封顶保障", "滨政办函〔2024〕1号 三（三）", "opened",
     [
-        new("report", "opened", "reported", "各部门按序报送救助", [Roles.Admin, Roles.Civil, Roles.Charity, Roles.Disability, Roles.Veterans, Roles.Union, Roles.Health, Roles.RedCross]),
+        new("report_civil_affairs", "opened", "reported_civil_affairs", "民政报送救助", [Roles.Civil, Roles.Admin]),
+        new("report_disability", "reported_civil_affairs", "reported_disability", "残联报送救助", [Roles.Disability, Roles.Admin]),
+        new("report_veterans", "reported_disability", "reported_veterans", "退役军人事务局报送救助", [Roles.Veterans, Roles.Admin]),
+        new("report_union", "reported_veterans", "reported_union", "总工会报送救助", [Roles.Union, Roles.Admin]),
+        new("report_health", "reported_union", "reported_health", "卫健局报送救助", [Roles.Health, Roles.Admin]),
+        new("report_red_cross", "reported_health", "reported", "红十字会报送救助", [Roles.RedCross, Roles.Admin]),
         new("review", "reported", "reviewed", "医保局复核封顶金额", [Roles.Admin, Roles.Analyst], StepEffect.Prepare),
         new("publish", "reviewed", Notice, "公示", [Roles.Admin], StepEffect.Publish),
         new("approve", Notice, Approved, "审批", [Roles.Admin], StepEffect.Approve),
-        Reject("opened", "reported", "reviewed", Notice),
+        Reject("opened", "reported_civil_affairs", "reported_disability", "reported_veterans", "reported_union", "reported_health", "reported", "reviewed", Notice),
     ]);
 
     /// <summary>杭政办函〔2022〕70号 二（四）: special assistance on application.</summary>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
@@ -188,9 +189,24 @@ public sealed class BrowserTests(WebSite site) : IAsyncLifetime
             return page;
         }
 
+        // The departments report their aid in the document's order: 民政 first, here in the browser …
         var civil = await OpenAsync(WebSite.UserFor("civil"));
-        await civil.ClickAsync("button[data-step=report]");
-        await civil.WaitForSelectorAsync("#appState:has-text('成员单位已报送')");
+        await civil.WaitForSelectorAsync("#appActions");
+        Assert.Equal(["report_civil_affairs"], await civil.Locator("#appActions button[data-step]").EvaluateAllAsync<string[]>("bs => bs.map(b => b.dataset.step)")); // only 民政's step is open to it
+        await civil.ClickAsync("button[data-step=report_civil_affairs]");
+        await civil.WaitForSelectorAsync("#appState:has-text('民政已报送')");
+        // … then 残联, 退役军人, 总工会, 卫健 and 红十字会 (the union's own clerk; the bureau for those without accounts here).
+        using (var union = await site.ClientAsync(WebSite.UserFor("aid_union")))
+        using (var bureau = await site.ClientAsync(WebSite.UserFor("admin")))
+        {
+            var early = await union.PostAsJsonAsync($"/api/applications/{id}/report_union", new { note = "总工会困难职工帮扶" });
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, early.StatusCode); // not before 残联 and 退役军人
+            foreach (var (client, step) in new[] { (bureau, "report_disability"), (bureau, "report_veterans"), (union, "report_union"), (bureau, "report_health"), (bureau, "report_red_cross") })
+            {
+                var response = await client.PostAsJsonAsync($"/api/applications/{id}/{step}", new { note = (string?)null });
+                Assert.True(response.IsSuccessStatusCode, $"{step}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
 
         var preparer = await OpenAsync(WebSite.UserFor("admin"));
         await preparer.ClickAsync("button[data-step=review]");
