@@ -13,7 +13,7 @@ public static class AuditEndpoints
     {
         api.MapGet("/audit", async (HttpContext http, string? actor, string? action, int? limit, AuditLog audit) =>
         {
-            var rows = await audit.ReadAsync(actor, action, limit ?? 200, http.RequestAborted);
+            var rows = await audit.ReadAsync(http.Who(), actor, action, limit ?? 200, http.RequestAborted);
             await audit.RecordAsync(http.Who(), "read_audit_log", actor ?? "*", "ok", action, http.Address());
             return Results.Ok(rows);
         }).RequireAuthorization(Permission.ViewAudit.ToString()).WithTags("审计 audit");

@@ -24,14 +24,18 @@ public sealed class AuditLog(GongjiStore store, TimeProvider clock)
             Outcome = outcome,
             Detail = detail,
             Address = address,
+            Region = who?.Township ?? who?.Region,
         });
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<IReadOnlyList<AuditRow>> ReadAsync(string? actor, string? action, int limit, CancellationToken ct = default)
+    /// <summary>The lines of the reader's region (and, at province level, those without a user), newest first.</summary>
+    public async Task<IReadOnlyList<AuditRow>> ReadAsync(UserScope reader, string? actor, string? action, int limit, CancellationToken ct = default)
     {
         await using var db = store.CreateDb();
-        var query = db.AuditLog.AsNoTracking();
+        var prefix = reader.Region;
+        var province = prefix.Length <= 2;
+        var query = db.AuditLog.AsNoTracking().Where(a => a.Region != null ? a.Region.StartsWith(prefix) : province);
         if (!string.IsNullOrWhiteSpace(actor))
         {
             query = query.Where(a => a.Actor == actor);

@@ -232,6 +232,7 @@ public sealed class AuditRow
     public required string Outcome { get; set; }
     public string? Detail { get; set; }
     public string? Address { get; set; }
+    public string? Region { get; set; }
 }
 
 public sealed class WarningCaseRow
