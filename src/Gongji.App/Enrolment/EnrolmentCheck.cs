@@ -31,9 +31,16 @@ public static class EnrolmentCheck
     public static async Task<IReadOnlyList<EnrolmentGap>> BuildAsync(GongjiStore store, string county, int year, CancellationToken ct = default)
     {
         var parameters = await new Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(county, year, ct);
-        var policy = RegionPolicy.For(ParameterBook.Default, county, year, parameters);
-        var keepToYearEnd = policy.Parameters.Optional("enrolment.subsidy_to_year_end") == 1m;
         var (input, _, _) = await StoreSnapshot.ReadAsync(store, county, year, parameters, ct);
+        return await BuildAsync(store, county, input, ct);
+    }
+
+    /// <summary>The check on a county-year's registry already read (the web app keeps one per county and year).</summary>
+    public static async Task<IReadOnlyList<EnrolmentGap>> BuildAsync(GongjiStore store, string county, RegionYearInput input, CancellationToken ct = default)
+    {
+        var year = input.Year;
+        var policy = RegionPolicy.For(ParameterBook.Default, county, year, input.Parameters);
+        var keepToYearEnd = policy.Parameters.Optional("enrolment.subsidy_to_year_end") == 1m;
         await using var db = store.CreateDb();
         var enrolments = (await db.Enrolments.AsNoTracking().ToListAsync(ct)).ToLookup(e => e.PsnNo, StringComparer.Ordinal);
         var assisted = input.Persons.Where(p => p.Identities.Any(i => i.Type.IsDifficult() && i.Validity.Overlaps(DateRange.Year(year)))).ToList();
@@ -75,21 +82,14 @@ public static class EnrolmentCheck
     {
         api.MapGet("/enrolment/gaps", async (HttpContext http, string? region, int? year, GongjiStore store) =>
         {
-            var (county, y, refusal) = await http.CountyYearAsync(region, year, "view_enrolment_gaps");
-            if (refusal is not null)
+            var (data, refusal) = await http.CountyYearDataAsync(region, year, "view_enrolment_gaps");
+            if (data is null)
             {
-                return refusal;
+                return refusal!;
             }
-            try
-            {
-                var gaps = await BuildAsync(store, county, y, http.RequestAborted);
-                var township = http.Who().Township;
-                return Results.Ok(new { region = county, year = y, gaps = township is null ? gaps : gaps.Where(g => g.Township == township).ToList() });
-            }
-            catch (PolicyNotInForceException e)
-            {
-                return Results.Problem(statusCode: 422, title: "拒绝计算 (no policy in force)", detail: e.Message);
-            }
+            var gaps = await BuildAsync(store, data.County, data.Input, http.RequestAborted);
+            var township = http.Who().Township;
+            return Results.Ok(new { region = data.County, year = data.Year, gaps = township is null ? gaps : gaps.Where(g => g.Township == township).ToList() });
         }).RequireAuthorization(Permission.ViewOutreach.ToString()).WithTags("资助参保 enrolment");
     }
 }

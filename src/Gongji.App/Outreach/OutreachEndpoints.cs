@@ -16,12 +16,13 @@ public static class OutreachEndpoints
         var group = api.MapGroup("/outreach").RequireAuthorization(Permission.ViewOutreach.ToString()).WithTags("政策找人 outreach");
         group.MapGet("", async (HttpContext http, string? region, int? year, GongjiStore store) =>
         {
-            var (county, y, refusal) = await http.CountyYearAsync(region, year, "view_outreach");
-            if (refusal is not null)
+            var (data, refusal) = await http.CountyYearDataAsync(region, year, "view_outreach");
+            if (data is null)
             {
-                return refusal;
+                return refusal!;
             }
-            var entries = await ForUserAsync(http, store, county, y);
+            var (county, y) = (data.County, data.Year);
+            var entries = await ForUserAsync(http, store, data);
             return Results.Ok(new
             {
                 region = county,
@@ -31,12 +32,13 @@ public static class OutreachEndpoints
         });
         group.MapGet("/xlsx", async (HttpContext http, string? region, int? year, GongjiStore store, AuditLog audit) =>
         {
-            var (county, y, refusal) = await http.CountyYearAsync(region, year, "export_outreach");
-            if (refusal is not null)
+            var (data, refusal) = await http.CountyYearDataAsync(region, year, "export_outreach");
+            if (data is null)
             {
-                return refusal;
+                return refusal!;
             }
-            var entries = await ForUserAsync(http, store, county, y);
+            var (county, y) = (data.County, data.Year);
+            var entries = await ForUserAsync(http, store, data);
             var folder = Path.Combine(Path.GetTempPath(), "gongji-outreach-" + Guid.NewGuid().ToString("N")[..8]);
             var files = OutreachList.Write(entries, folder, http.Who().Township);
             var xlsx = files.First(f => f.EndsWith(".xlsx", StringComparison.Ordinal));
@@ -47,9 +49,9 @@ public static class OutreachEndpoints
         });
     }
 
-    private static async Task<IReadOnlyList<OutreachEntry>> ForUserAsync(HttpContext http, GongjiStore store, string county, int year)
+    private static async Task<IReadOnlyList<OutreachEntry>> ForUserAsync(HttpContext http, GongjiStore store, Runs.CountyYear data)
     {
-        var entries = await OutreachList.BuildAsync(store, county, year, new Dictionary<string, decimal>(), http.RequestAborted);
+        var entries = await OutreachList.BuildAsync(store, data.Input, data.Result, http.RequestAborted);
         return http.Who().Township is { } township ? entries.Where(e => e.Township == township).ToList() : entries;
     }
 }

@@ -24,7 +24,13 @@ public static class OutreachList
     {
         var merged = await new Parameters.DeploymentParameters(store, TimeProvider.System).ForRunAsync(region, year, parameters, ct);
         var (input, _, _) = await StoreSnapshot.ReadAsync(store, region, year, merged, ct);
-        var result = PayerEngine.Compute(input with { Explain = false });
+        return await BuildAsync(store, input, PayerEngine.Compute(input with { Explain = false }), ct);
+    }
+
+    /// <summary>The list from a county-year already computed (the web app keeps one per county and year).</summary>
+    public static async Task<IReadOnlyList<OutreachEntry>> BuildAsync(GongjiStore store, RegionYearInput input, RegionYearResult result, CancellationToken ct = default)
+    {
+        var year = input.Year;
         await using var db = store.CreateDb();
         var people = await db.Persons.AsNoTracking().Select(p => new { p.PsnNo, p.PsnName, p.Certno }).ToDictionaryAsync(p => p.PsnNo, StringComparer.Ordinal, ct);
         var persons = input.Persons.ToDictionary(p => p.PsnNo, StringComparer.Ordinal);

@@ -173,7 +173,7 @@ public static class OverviewEndpoints
     {
         var who = http.Who();
         var (counties, years) = await results.CoverageAsync(http.RequestAborted);
-        var y = year ?? (years.Count == 0 ? DateTime.UtcNow.Year : years[^1]);
+        var y = year ?? (years.Count == 0 ? http.Service<TimeProvider>().GetLocalNow().Year : years[^1]);
         var rows = new List<AreaRow>();
         foreach (var county in counties.Where(c => who.Township is null ? who.Covers(c) : c == who.Township[..6]))
         {

@@ -66,8 +66,28 @@ public sealed class RegionResults(GongjiStore store, TimeProvider clock)
         return (batch, parameters);
     }
 
-    /// <summary>The counties the store holds people for, and the years it holds settlements for.</summary>
+    // A reference, so that requests on other threads see a whole value or the previous one.
+    private sealed record Coverage(long Batch, (IReadOnlyList<string> Counties, IReadOnlyList<int> Years) Value);
+
+    private Coverage? _coverage;
+
+    /// <summary>
+    /// The counties the store holds people for, and the years it holds settlements for. Every request asks
+    /// for it; it changes only with a load, so it is read again only after a new load batch.
+    /// </summary>
     public async Task<(IReadOnlyList<string> Counties, IReadOnlyList<int> Years)> CoverageAsync(CancellationToken ct = default)
+    {
+        var (batch, _) = await StampAsync(ct);
+        if (_coverage is { } kept && kept.Batch == batch)
+        {
+            return kept.Value;
+        }
+        var value = await ReadCoverageAsync(ct);
+        _coverage = new Coverage(batch, value);
+        return value;
+    }
+
+    private async Task<(IReadOnlyList<string> Counties, IReadOnlyList<int> Years)> ReadCoverageAsync(CancellationToken ct)
     {
         await using var db = store.CreateDb();
         var households = await db.Households.AsNoTracking().Select(h => h.RegionCode.Substring(0, 6)).Distinct().ToListAsync(ct);

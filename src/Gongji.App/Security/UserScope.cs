@@ -19,10 +19,6 @@ public sealed record UserScope(string UserName, string DisplayName, string Role,
     public bool Covers(string? divisionCode) =>
         divisionCode is not null && divisionCode.StartsWith(Prefix, StringComparison.Ordinal);
 
-    /// <summary>Whether this user may ask for a whole region's figures (a township user may not ask for the county's).</summary>
-    public bool CoversRegion(string region) =>
-        Township is null ? region.StartsWith(Region, StringComparison.Ordinal) : false;
-
     public bool May(Permission permission) => Roles.Allows(Role, permission);
 
     public static UserScope? From(ClaimsPrincipal user)

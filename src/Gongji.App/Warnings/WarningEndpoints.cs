@@ -39,9 +39,10 @@ public static class WarningEndpoints
             return refusal;
         }
         var who = http.Who();
-        var cases = await followUp.ListAsync(who, county, y, state, kind, overdue == true, http.RequestAborted);
-        var names = await NamesAsync(store, cases.Select(c => c.PsnNo).Distinct().ToList(), http.RequestAborted);
+        // One read: the summary counts every case of the year, the list only those the filters keep.
         var all = await followUp.ListAsync(who, county, y, null, null, false, http.RequestAborted);
+        var cases = all.Where(c => (state is null || c.State == state) && (kind is null || c.Kind == kind) && (overdue != true || followUp.IsOverdue(c))).ToList();
+        var names = await NamesAsync(store, cases.Select(c => c.PsnNo).Distinct().ToList(), http.RequestAborted);
         return Results.Ok(new
         {
             region = county,

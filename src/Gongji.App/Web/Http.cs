@@ -53,7 +53,7 @@ internal static class Http
         {
             return ("", 0, await http.RefuseAsync(action, county, $"{Reference.Divisions.Zhejiang.NameOf(county)}（{county}）不在您的辖区 {Reference.Divisions.Zhejiang.NameOf(who.Prefix)}（{who.Prefix}）内"));
         }
-        var y = year ?? (years.Count == 0 ? DateTime.UtcNow.Year : years[^1]);
+        var y = year ?? (years.Count == 0 ? http.Service<TimeProvider>().GetLocalNow().Year : years[^1]);
         return (county, y, null);
     }
 
