@@ -117,17 +117,13 @@ public sealed class Payments(GongjiStore store, TimeProvider clock, Ledger ledge
                           where p.Batch == batch && p.FundId == fund.Id
                           orderby p.Id
                           select new { p.PaymentKey, p.AmountFen, a.PsnNo, a.HouseholdId }).ToListAsync(ct);
-        var ids = rows.Select(r => r.PsnNo).Where(p => p is not null).ToList();
-        var heads = rows.Where(r => r.HouseholdId is not null).Select(r => r.HouseholdId!).ToList();
-        var headCertnos = await db.Households.AsNoTracking().Where(h => heads.Contains(h.HouseholdId)).ToDictionaryAsync(h => h.HouseholdId, h => h.HeadCertno, ct);
-        var people = await db.Persons.AsNoTracking().Where(p => ids.Contains(p.PsnNo) || headCertnos.Values.Contains(p.Certno)).ToListAsync(ct);
+        var payee = await PayeesAsync(db, rows.Select(r => ((string?)r.PsnNo, (string?)r.HouseholdId)).ToList(), ct);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"bank-{fund.Code}-{batch}.csv");
         var sb = new StringBuilder("payment_key,psn_no,name,certno,amount,fund,memo\n");
         foreach (var r in rows)
         {
-            var person = r.PsnNo is not null ? people.FirstOrDefault(p => p.PsnNo == r.PsnNo)
-                : people.FirstOrDefault(p => p.Certno == headCertnos.GetValueOrDefault(r.HouseholdId!));
+            var person = payee(r.PsnNo, r.HouseholdId);
             sb.Append(CultureInfo.InvariantCulture, $"{r.PaymentKey},{person?.PsnNo},{person?.PsnName},{person?.Certno},{r.AmountFen / 100m:0.00},{fund.Code},{fund.Name}\n");
         }
         var temporary = path + ".tmp";
@@ -231,6 +227,19 @@ public sealed class Payments(GongjiStore store, TimeProvider clock, Ledger ledge
             who.UserName, "recovery", claim.ApplicationId, ct: ct)).Entry, ct);
     }
 
+    /// <summary>Who is paid for an application: the person, or for a household's cap the household head.</summary>
+    private static async Task<Func<string?, string?, PersonRow?>> PayeesAsync(GongjiDb db, IReadOnlyList<(string? PsnNo, string? HouseholdId)> subjects, CancellationToken ct)
+    {
+        var ids = subjects.Where(s => s.PsnNo is not null).Select(s => s.PsnNo!).ToList();
+        var heads = subjects.Where(s => s.HouseholdId is not null).Select(s => s.HouseholdId!).ToList();
+        var headCertnos = await db.Households.AsNoTracking().Where(h => heads.Contains(h.HouseholdId)).ToDictionaryAsync(h => h.HouseholdId, h => h.HeadCertno, ct);
+        var certnos = headCertnos.Values.Where(c => c is not null).ToList();
+        var people = await db.Persons.AsNoTracking().Where(p => ids.Contains(p.PsnNo) || certnos.Contains(p.Certno)).ToListAsync(ct);
+        var byPsn = people.ToDictionary(p => p.PsnNo, StringComparer.Ordinal);
+        return (psnNo, householdId) => psnNo is not null ? byPsn.GetValueOrDefault(psnNo)
+            : people.FirstOrDefault(p => p.Certno == headCertnos.GetValueOrDefault(householdId!));
+    }
+
     /// <summary>The public notice (公示): only what may be published — masked name and ID number, township, amount.</summary>
     public static readonly string[] NoticeHeader = ["序号", "姓名", "身份证号", "乡镇(街道)", "金额"];
 
@@ -241,13 +250,10 @@ public sealed class Payments(GongjiStore store, TimeProvider clock, Ledger ledge
         await using var db = store.CreateDb();
         var apps = await db.Applications.AsNoTracking().Where(a => a.FundId == fund.Id && a.State == Workflow.Notice && (township == null || a.Township == township))
             .OrderBy(a => a.Township).ThenBy(a => a.Id).ToListAsync(ct);
-        var ids = apps.Select(a => a.PsnNo).Where(p => p is not null).ToList();
-        var heads = apps.Where(a => a.HouseholdId is not null).Select(a => a.HouseholdId!).ToList();
-        var headCertnos = await db.Households.AsNoTracking().Where(h => heads.Contains(h.HouseholdId)).ToDictionaryAsync(h => h.HouseholdId, h => h.HeadCertno, ct);
-        var people = await db.Persons.AsNoTracking().Where(p => ids.Contains(p.PsnNo) || headCertnos.Values.Contains(p.Certno)).ToListAsync(ct);
+        var payee = await PayeesAsync(db, apps.Select(a => (a.PsnNo, a.HouseholdId)).ToList(), ct);
         return apps.Select((a, i) =>
         {
-            var person = a.PsnNo is not null ? people.FirstOrDefault(p => p.PsnNo == a.PsnNo) : people.FirstOrDefault(p => p.Certno == headCertnos.GetValueOrDefault(a.HouseholdId!));
+            var person = payee(a.PsnNo, a.HouseholdId);
             return new[]
             {
                 (i + 1).ToString(CultureInfo.InvariantCulture), CertNumbers.MaskName(person?.PsnName), CertNumbers.Mask(person?.Certno),

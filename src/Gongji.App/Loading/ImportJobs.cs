@@ -34,7 +34,7 @@ public sealed class ImportJob
 /// Imports from the browser: the file is saved under the data folder, loaded by the same loader as
 /// <c>gongji load</c> (whole or not at all), and its progress and row errors read back by the page.
 /// </summary>
-public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog audit, Warnings.FollowUpOptions followUp)
+public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog audit, Warnings.FollowUpOptions followUp, Runs.RegionResults results)
 {
     private readonly ConcurrentDictionary<string, ImportJob> _jobs = new(StringComparer.Ordinal);
     private static readonly SemaphoreSlim OneAtATime = new(1, 1); // one writer at a time keeps SQLite happy and loads ordered
@@ -69,7 +69,7 @@ public sealed class ImportJobs(GongjiStore store, TimeProvider clock, AuditLog a
     /// </summary>
     private async Task RecomputeAsync(ImportJob job, UserScope who)
     {
-        var (counties, years) = await new Runs.RegionResults(store, clock).CoverageAsync();
+        var (counties, years) = await results.CoverageAsync();
         if (years.Count == 0)
         {
             return;
