@@ -11,7 +11,7 @@ namespace Gongji.Engine;
 public sealed class SettlementTable
 {
     private readonly List<string> _psnNos = [];
-    private readonly Dictionary<string, int> _psnIndex = new(StringComparer.Ordinal);
+    private Dictionary<string, int>? _psnIndex;
     private readonly List<string> _medTypes = [];
     private readonly Dictionary<string, short> _medTypeIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<int, string> _initSetlIds = [];
@@ -76,6 +76,7 @@ public sealed class SettlementTable
 
     public int PersonIndex(string psnNo)
     {
+        _psnIndex ??= _psnNos.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
         if (!_psnIndex.TryGetValue(psnNo, out var i))
         {
             i = _psnNos.Count;
@@ -85,15 +86,95 @@ public sealed class SettlementTable
         return i;
     }
 
+    /// <summary>The index of a med_type code; safe to call from the parts of a parallel fill.</summary>
     public short MedTypeIndex(string code)
     {
-        if (!_medTypeIndex.TryGetValue(code, out var i))
+        lock (_medTypeIndex)
         {
-            i = checked((short)_medTypes.Count);
-            _medTypes.Add(code);
-            _medTypeIndex[code] = i;
+            if (!_medTypeIndex.TryGetValue(code, out var i))
+            {
+                i = checked((short)_medTypes.Count);
+                _medTypes.Add(code);
+                _medTypeIndex[code] = i;
+            }
+            return i;
         }
-        return i;
+    }
+
+    /// <summary>
+    /// A table whose rows a reader of file parts writes in parallel, each part at its own places
+    /// (<see cref="Set"/>), then closes the gaps (<see cref="MoveRows"/>) and seals it. Persons are the
+    /// registry's, numbered up front, so the parts need not agree on them.
+    /// </summary>
+    public static SettlementTable ForFill(IEnumerable<string> psnNos, int capacity)
+    {
+        var table = new SettlementTable(capacity);
+        table._psnNos.AddRange(psnNos);
+        return table;
+    }
+
+    /// <summary>Writes one row of a parallel fill; its setl_id bytes are at <paramref name="idStart"/> of the part's own pool until <see cref="Seal"/>.</summary>
+    public void Set(int row, int idStart, int idLength, int person, long ticks, short medType, byte flags,
+        long sum, long scope, long hifp, long hifmi, long hifob, long cvlserv, long hifes, long oth, long maf)
+    {
+        IdStart[row] = idStart;
+        IdLength[row] = checked((byte)idLength);
+        Person[row] = person;
+        Time[row] = ticks;
+        MedType[row] = medType;
+        Flags[row] = flags;
+        Sum[row] = sum;
+        Scope[row] = scope;
+        Hifp[row] = hifp;
+        Hifmi[row] = hifmi;
+        Hifob[row] = hifob;
+        Cvlserv[row] = cvlserv;
+        Hifes[row] = hifes;
+        Oth[row] = oth;
+        Maf[row] = maf;
+    }
+
+    /// <summary>Moves <paramref name="count"/> rows from <paramref name="from"/> down to <paramref name="to"/>, their setl_id offsets shifted by <paramref name="idShift"/>.</summary>
+    public void MoveRows(int from, int to, int count, int idShift)
+    {
+        if (from != to)
+        {
+            Array.Copy(Person, from, Person, to, count);
+            Array.Copy(Time, from, Time, to, count);
+            Array.Copy(MedType, from, MedType, to, count);
+            Array.Copy(Flags, from, Flags, to, count);
+            Array.Copy(IdStart, from, IdStart, to, count);
+            Array.Copy(IdLength, from, IdLength, to, count);
+            Array.Copy(Sum, from, Sum, to, count);
+            Array.Copy(Scope, from, Scope, to, count);
+            Array.Copy(Hifp, from, Hifp, to, count);
+            Array.Copy(Hifmi, from, Hifmi, to, count);
+            Array.Copy(Hifob, from, Hifob, to, count);
+            Array.Copy(Cvlserv, from, Cvlserv, to, count);
+            Array.Copy(Hifes, from, Hifes, to, count);
+            Array.Copy(Oth, from, Oth, to, count);
+            Array.Copy(Maf, from, Maf, to, count);
+        }
+        if (idShift != 0)
+        {
+            var ids = IdStart.AsSpan(to, count);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] += idShift;
+            }
+        }
+    }
+
+    /// <summary>Ends a parallel fill: the first <paramref name="count"/> rows hold data, their setl_ids in <paramref name="idPool"/>.</summary>
+    public void Seal(int count, byte[] idPool, int idPoolLength, IEnumerable<KeyValuePair<int, string>> initSetlIds)
+    {
+        Count = count;
+        _idPool = idPool;
+        _idPoolLength = idPoolLength;
+        foreach (var (row, init) in initSetlIds)
+        {
+            _initSetlIds[row] = init;
+        }
     }
 
     public ReadOnlySpan<byte> IdBytes(int row) => _idPool.AsSpan(IdStart[row], IdLength[row]);

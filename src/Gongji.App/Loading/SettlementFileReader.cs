@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.IO.Hashing;
 using System.Text;
 using Gongji.Engine;
@@ -25,11 +28,55 @@ public sealed class SettlementFileReader
         Reversal = 19, Init = 20, Referral = 21, Exclusion = 22;
 
     private static readonly int[] Required = [SetlId, PsnNo, SetlTime, MedType, Sum, Fulamt, Overlmt, Preself, Hifp];
+    /// <summary>psn_no in the file's bytes → the person's number in the table, without a string per row.</summary>
+    private sealed class PersonKeys
+    {
+        private readonly ulong[] _hashes;
+        private readonly int[] _persons;
+        private readonly byte[][] _bytes;
+        private readonly int _mask;
+
+        public PersonKeys(IReadOnlySet<string> persons, Encoding encoding)
+        {
+            PsnNos = [.. persons];
+            _bytes = PsnNos.Select(encoding.GetBytes).ToArray();
+            var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, PsnNos.Count * 2));
+            _hashes = new ulong[size];
+            _persons = new int[size];
+            _mask = size - 1;
+            for (var p = 0; p < _bytes.Length; p++)
+            {
+                var hash = XxHash3.HashToUInt64(_bytes[p]) | 1;
+                var i = (int)hash & _mask;
+                while (_hashes[i] != 0)
+                {
+                    i = (i + 1) & _mask;
+                }
+                _hashes[i] = hash;
+                _persons[i] = p;
+            }
+        }
+
+        public List<string> PsnNos { get; }
+
+        public int Find(ReadOnlySpan<byte> psn)
+        {
+            var hash = XxHash3.HashToUInt64(psn) | 1;
+            for (var i = (int)hash & _mask; _hashes[i] != 0; i = (i + 1) & _mask)
+            {
+                if (_hashes[i] == hash && psn.SequenceEqual(_bytes[_persons[i]]))
+                {
+                    return _persons[i];
+                }
+            }
+            return -1;
+        }
+    }
+
     private static readonly int[] FundColumns = [Hifp, Hifmi, Hifob, Cvlserv, Hifes, Hifdm, Maf, Oth];
     private const int MaxListedErrors = 1000;
 
     private readonly Encoding _encoding;
-    private Dictionary<string, short>.AlternateLookup<ReadOnlySpan<char>> _medTypes;
     private readonly int[] _columnOf = new int[Fields.Length];
     private string[] _header = [];
 
@@ -37,12 +84,24 @@ public sealed class SettlementFileReader
     private Range[] _cells = [];
     private readonly long[] _amounts = new long[Fields.Length];
     private readonly bool[] _given = new bool[Fields.Length];
-    private readonly char[] _chars = new char[256];
-    private readonly char[] _medChars = new char[64];
+
+    // What one part writes: rows at its own places of the shared table, setl_id bytes in its own pool.
+    private SettlementTable? _table;
+    private int _rowBase;
+    private int _written;
+    private int[] _lineOf = [];
+    private byte[] _pool = [];
+    private int _poolLength;
+    private readonly List<KeyValuePair<int, string>> _inits = [];
+    private PersonKeys? _persons;
+    private byte[] _lastPsn = new byte[64];
+    private int _lastPsnLength = -1;
+    private int _lastPerson;
+    private readonly List<(byte[] Bytes, short Index)> _medTypeCache = [];
 
     public List<RowError> Errors { get; } = [];
 
-    /// <summary>Seconds per phase of the last read (parse, join, duplicates).</summary>
+    /// <summary>Seconds per phase of the last read (lines, parse, join, duplicates).</summary>
     public Dictionary<string, double> Timings { get; } = [];
     public long ErrorCount { get; private set; }
     public long Rows { get; private set; }
@@ -52,57 +111,96 @@ public sealed class SettlementFileReader
     /// <summary>
     /// Reads the rows of <paramref name="year"/> (and reversals of any year) of the persons in
     /// <paramref name="persons"/>; a row naming anyone else is skipped when <paramref name="othersAreErrors"/> is false.
-    /// The file is cut at line ends into one part per core, read in parallel and joined in file order.
+    /// The file is cut at line ends into one part per core (or <paramref name="parts"/>); the lines of
+    /// each part are counted first, so every part writes its rows straight into one table, in file order.
     /// </summary>
-    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlySet<string> persons, int year, bool othersAreErrors = false)
+    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlySet<string> persons, int year, bool othersAreErrors = false, int? parts = null)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var encoding = TabularFile.DetectEncoding(path);
         var length = new FileInfo(path).Length;
         var headerEnd = FirstLineEnd(path, 0);
-        var header = new SettlementFileReader(encoding);
-        header.ReadHeader(ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20)));
-        var parts = length < (64 << 20) ? 1 : Environment.ProcessorCount;
-        var bounds = new long[parts + 1];
+        var result = new SettlementFileReader(encoding);
+        result.ReadHeader(ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20)));
+        var partCount = Math.Max(1, parts ?? (length < (64 << 20) ? 1 : Environment.ProcessorCount));
+        var bounds = new long[partCount + 1];
         bounds[0] = Math.Min(headerEnd + 1, length);
-        bounds[parts] = length;
-        for (var k = 1; k < parts; k++)
+        bounds[partCount] = length;
+        for (var k = 1; k < partCount; k++)
         {
-            bounds[k] = Math.Max(bounds[k - 1], Math.Min(FirstLineEnd(path, length * k / parts) + 1, length));
+            bounds[k] = Math.Max(bounds[k - 1], Math.Min(FirstLineEnd(path, bounds[0] + ((length - bounds[0]) * k / partCount)) + 1, length));
         }
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var readers = new SettlementFileReader[parts];
-        var tables = new SettlementTable[parts];
-        Parallel.For(0, parts, k =>
+        var lines = new long[partCount];
+        Parallel.For(0, partCount, k => lines[k] = CountLines(path, bounds[k], bounds[k + 1]));
+        var rowBase = new int[partCount + 1];
+        var firstLine = new long[partCount];
+        var linesBefore = 1L; // the header
+        for (var k = 0; k < partCount; k++)
+        {
+            rowBase[k + 1] = checked(rowBase[k] + (int)lines[k]);
+            firstLine[k] = linesBefore;
+            linesBefore += lines[k];
+        }
+        var keys = new PersonKeys(persons, encoding);
+        var table = SettlementTable.ForFill(keys.PsnNos, Math.Max(rowBase[partCount], 16));
+        var lineOf = new int[rowBase[partCount]];
+        AdviseHugePages(table);
+        HugePages.Advise(lineOf);
+        result.Timings["encoding and lines"] = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+
+        var readers = new SettlementFileReader[partCount];
+        Parallel.For(0, partCount, k =>
         {
             var reader = new SettlementFileReader(encoding);
-            reader.UseHeaderOf(header);
-            // The first part's table is sized for the whole file, so joining the others needs no regrowth.
-            var capacity = (int)Math.Clamp((k == 0 ? length : bounds[k + 1] - bounds[k]) / 120, 1024, int.MaxValue / 4);
-            tables[k] = reader.ReadRange(path, bounds[k], bounds[k + 1], persons, year, othersAreErrors, capacity);
+            reader.UseHeaderOf(result);
+            reader._table = table;
+            reader._rowBase = rowBase[k];
+            reader._lineOf = lineOf;
+            reader._persons = keys;
+            reader._pool = new byte[Math.Max(1024, lines[k] * 16)];
+            reader.ReadRange(path, bounds[k], bounds[k + 1], firstLine[k], year, othersAreErrors);
             readers[k] = reader;
         });
-        header.Timings["parse"] = watch.Elapsed.TotalSeconds;
+        result.Timings["parse"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        // Join in file order, numbering each part's rows after the lines of the parts before it.
-        var result = header;
-        var table = tables[0];
-        var linesBefore = 1 + readers[0].Lines;
-        result.Absorb(readers[0], 1);
-        for (var k = 1; k < parts; k++)
+
+        // Join: each part's rows moved down to close the gaps of the lines it skipped, setl_ids into one pool.
+        var pool = new byte[readers.Sum(r => (long)r._poolLength)];
+        var count = 0;
+        var poolLength = 0;
+        var inits = new List<KeyValuePair<int, string>>();
+        foreach (var (reader, k) in readers.Select((r, k) => (r, k)))
         {
-            table.Append(tables[k]);
-            result.Absorb(readers[k], linesBefore);
-            linesBefore += readers[k].Lines;
+            table.MoveRows(rowBase[k], count, reader._written, poolLength);
+            Array.Copy(lineOf, rowBase[k], lineOf, count, reader._written);
+            Array.Copy(reader._pool, 0, pool, poolLength, reader._poolLength);
+            inits.AddRange(reader._inits.Select(i => KeyValuePair.Create(i.Key - rowBase[k] + count, i.Value)));
+            count += reader._written;
+            poolLength += reader._poolLength;
+            result.Absorb(reader);
         }
+        table.Seal(count, pool, poolLength, inits);
         result.Timings["join"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        result.CheckDuplicates(table);
+        result.CheckDuplicates(table, lineOf);
         result.Timings["duplicates"] = watch.Elapsed.TotalSeconds;
         return (table, result);
     }
 
-    private long Lines { get; set; }
-    private List<int> _lineOfRow = [];
+    private static void AdviseHugePages(SettlementTable table)
+    {
+        HugePages.Advise(table.Person);
+        HugePages.Advise(table.Time);
+        HugePages.Advise(table.MedType);
+        HugePages.Advise(table.Flags);
+        HugePages.Advise(table.IdStart);
+        HugePages.Advise(table.IdLength);
+        foreach (var amounts in new[] { table.Sum, table.Scope, table.Hifp, table.Hifmi, table.Hifob, table.Cvlserv, table.Hifes, table.Oth, table.Maf })
+        {
+            HugePages.Advise(amounts);
+        }
+    }
 
     private void UseHeaderOf(SettlementFileReader header)
     {
@@ -111,21 +209,17 @@ public sealed class SettlementFileReader
         _cells = new Range[_header.Length + 1];
     }
 
-    private void Absorb(SettlementFileReader part, long linesBefore)
+    private void Absorb(SettlementFileReader part)
     {
         foreach (var e in part.Errors)
         {
             if (Errors.Count < MaxListedErrors)
             {
-                Errors.Add(e with { Row = (int)(e.Row + linesBefore) });
+                Errors.Add(e);
             }
         }
         ErrorCount += part.ErrorCount;
         Rows += part.Rows;
-        foreach (var line in part._lineOfRow)
-        {
-            _lineOfRow.Add((int)(line + linesBefore));
-        }
     }
 
     private static long FirstLineEnd(string path, long from)
@@ -147,6 +241,40 @@ public sealed class SettlementFileReader
         return position;
     }
 
+    /// <summary>Lines in [from, to): line ends, and one more for a last line without one.</summary>
+    private static long CountLines(string path, long from, long to)
+    {
+        if (to <= from)
+        {
+            return 0;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        stream.Position = from;
+        var buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
+        try
+        {
+            long lines = 0;
+            var remaining = to - from;
+            byte last = (byte)'\n';
+            while (remaining > 0)
+            {
+                var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                if (read == 0)
+                {
+                    break;
+                }
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+                remaining -= read;
+            }
+            return lines + (last == '\n' ? 0 : 1);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private static byte[] ReadBytes(string path, long from, int count)
     {
         using var stream = File.OpenRead(path);
@@ -161,61 +289,99 @@ public sealed class SettlementFileReader
         return bytes[..total];
     }
 
-    /// <summary>A setl_id that appears twice is an error: hashes first, the bytes only on a hash match.</summary>
-    private void CheckDuplicates(SettlementTable table)
+    /// <summary>
+    /// A setl_id that appears twice is an error. The rows are spread by the top bits of their id's
+    /// hash into buckets small enough for the cache, and the buckets checked in parallel; the bytes
+    /// are compared only on a hash match.
+    /// </summary>
+    private void CheckDuplicates(SettlementTable table, int[] lineOf)
     {
-        var size = (int)Math.Min(1L << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, table.Count * 2)));
-        var slots = new ulong[size];
-        var mask = size - 1;
-        for (var row = 0; row < table.Count; row++)
+        const int Bits = 8;
+        var n = table.Count;
+        var hashes = new ulong[n];
+        var counts = new int[(1 << Bits) + 1];
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, n, Math.Max(1 << 16, n / 64 + 1)), range =>
         {
-            var hash = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
-            var i = (int)hash & mask;
-            while (slots[i] != 0)
+            for (var row = range.Item1; row < range.Item2; row++)
             {
-                if (slots[i] == hash && FirstWithId(table, row) is { } first && first < row)
+                hashes[row] = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
+            }
+        });
+        foreach (var h in hashes)
+        {
+            counts[(int)(h >> (64 - Bits)) + 1]++;
+        }
+        for (var b = 1; b < counts.Length; b++)
+        {
+            counts[b] += counts[b - 1];
+        }
+        var rows = new int[n];
+        var next = (int[])counts.Clone();
+        for (var row = 0; row < n; row++)
+        {
+            rows[next[(int)(hashes[row] >> (64 - Bits))]++] = row; // in row order within each bucket
+        }
+        var found = new System.Collections.Concurrent.ConcurrentBag<(int Row, int First)>();
+        Parallel.For(0, 1 << Bits, b =>
+        {
+            var start = counts[b];
+            var size = counts[b + 1] - start;
+            if (size < 2)
+            {
+                return;
+            }
+            var slots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(size * 2));
+            var slotHash = ArrayPool<ulong>.Shared.Rent(slots);
+            var slotRow = ArrayPool<int>.Shared.Rent(slots);
+            try
+            {
+                Array.Clear(slotHash, 0, slots);
+                var mask = slots - 1;
+                for (var k = start; k < start + size; k++)
                 {
-                    Error(_lineOfRow[row], "setl_id", table.SetlId(row), $"appears twice in this file (also row {_lineOfRow[first]})");
-                    break;
+                    var row = rows[k];
+                    var hash = hashes[row];
+                    var i = (int)hash & mask;
+                    var duplicate = false;
+                    while (slotHash[i] != 0)
+                    {
+                        if (slotHash[i] == hash && table.IdBytes(slotRow[i]).SequenceEqual(table.IdBytes(row)))
+                        {
+                            found.Add((row, slotRow[i]));
+                            duplicate = true;
+                            break;
+                        }
+                        i = (i + 1) & mask;
+                    }
+                    if (!duplicate)
+                    {
+                        slotHash[i] = hash;
+                        slotRow[i] = row;
+                    }
                 }
-                i = (i + 1) & mask;
             }
-            slots[i] = hash;
-        }
-    }
-
-    private static int? FirstWithId(SettlementTable table, int row)
-    {
-        var id = table.IdBytes(row);
-        for (var r = 0; r < row; r++)
-        {
-            if (table.IdBytes(r).SequenceEqual(id))
+            finally
             {
-                return r;
+                ArrayPool<ulong>.Shared.Return(slotHash);
+                ArrayPool<int>.Shared.Return(slotRow);
             }
+        });
+        foreach (var (row, first) in found.OrderBy(f => f.Row))
+        {
+            Error(lineOf[row], "setl_id", table.SetlId(row), $"appears twice in this file (also row {lineOf[first]})");
         }
-        return null;
     }
 
-    private SettlementTable ReadRange(string path, long from, long to, IReadOnlySet<string> persons, int year, bool othersAreErrors, int capacity)
+    private void ReadRange(string path, long from, long to, long firstLine, int year, bool othersAreErrors)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         stream.Position = from;
-        var table = new SettlementTable(capacity);
-        // psn_no → the table's person index (-1 until the first settlement), looked up without a string per row.
-        var personLookup = new Dictionary<string, int>(persons.Count, StringComparer.Ordinal);
-        foreach (var p in persons)
-        {
-            personLookup[p] = -1;
-        }
-        var lookup = personLookup.GetAlternateLookup<ReadOnlySpan<char>>();
-        _medTypes = new Dictionary<string, short>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var buffer = ArrayPool<byte>.Shared.Rent(8 << 20);
         try
         {
             var remaining = to - from;
             var filled = 0;
-            var line = 0;
+            var line = firstLine;
             var eof = false;
             while (!eof)
             {
@@ -246,12 +412,7 @@ public sealed class SettlementFileReader
                     if (!text.IsEmpty)
                     {
                         Rows++;
-                        var before = table.Count;
-                        ParseRow(text, line, table, lookup, year, othersAreErrors);
-                        if (table.Count > before)
-                        {
-                            _lineOfRow.Add(line);
-                        }
+                        ParseRow(text, checked((int)line), year, othersAreErrors);
                     }
                     start += Math.Min(nl + 1, rest.Length);
                 }
@@ -263,13 +424,11 @@ public sealed class SettlementFileReader
                 Buffer.BlockCopy(buffer, start, buffer, 0, left);
                 filled = left;
             }
-            Lines = line;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        return table;
     }
 
     private void ReadHeader(ReadOnlySpan<byte> line)
@@ -344,8 +503,7 @@ public sealed class SettlementFileReader
         return [.. cells];
     }
 
-    private void ParseRow(ReadOnlySpan<byte> line, int row, SettlementTable table,
-        Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> persons, int year, bool othersAreErrors)
+    private void ParseRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
     {
         Span<Range> cells = _cells;
         var count = Split(line, cells);
@@ -368,14 +526,8 @@ public sealed class SettlementFileReader
         }
         var reversal = Flag(CellOf(line, cells, count, Reversal), row, Reversal, false);
         var psnBytes = CellOf(line, cells, count, PsnNo);
-        Span<char> chars = _chars;
-        if (psnBytes.Length > 256)
-        {
-            Error(row, "psn_no", Text(psnBytes), "longer than 256 characters");
-            return;
-        }
-        var psnLength = _encoding.GetChars(psnBytes, chars);
-        if (!persons.TryGetValue(chars[..psnLength], out var personIndex))
+        var personIndex = Person(psnBytes);
+        if (personIndex < 0)
         {
             if (othersAreErrors)
             {
@@ -459,21 +611,59 @@ public sealed class SettlementFileReader
         }
         var id = CellOf(line, cells, count, SetlId);
         var flags = (byte)((reversal ? SettlementTable.ReversalFlag : 0) | (!compliant || excluded ? SettlementTable.ExcludedFlag : 0));
-        if (personIndex < 0)
+        var medType = MedTypeOf(CellOf(line, cells, count, MedType));
+        if (id.Length > 255)
         {
-            personIndex = table.PersonIndex(new string(chars[..psnLength]));
-            persons[chars[..psnLength]] = personIndex;
+            Error(row, "setl_id", Text(id), "longer than 255 bytes");
+            return;
         }
-        var medTypeBytes = CellOf(line, cells, count, MedType);
-        Span<char> medChars = _medChars;
-        var medLength = _encoding.GetChars(medTypeBytes[..Math.Min(medTypeBytes.Length, 32)], medChars);
-        if (!_medTypes.TryGetValue(medChars[..medLength], out var medType))
+        if (_poolLength + id.Length > _pool.Length)
         {
-            medType = table.MedTypeIndex(new string(medChars[..medLength]));
-            _medTypes[medChars[..medLength]] = medType;
+            Array.Resize(ref _pool, Math.Max(_pool.Length * 2, _poolLength + id.Length));
         }
-        table.Add(id, personIndex, ticks, medType, flags,
-            reversal ? Text(init) : null, amounts[Sum], scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
+        id.CopyTo(_pool.AsSpan(_poolLength));
+        var at = _rowBase + _written;
+        _table!.Set(at, _poolLength, id.Length, personIndex, ticks, medType, flags,
+            amounts[Sum], scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
+        _poolLength += id.Length;
+        _lineOf[at] = row;
+        if (reversal)
+        {
+            _inits.Add(KeyValuePair.Create(at, Text(init)));
+        }
+        _written++;
+    }
+
+    /// <summary>The table's person of a psn_no, or -1; the same person as the row before is not looked up again.</summary>
+    private int Person(ReadOnlySpan<byte> psn)
+    {
+        if (psn.Length == _lastPsnLength && psn.SequenceEqual(_lastPsn.AsSpan(0, _lastPsnLength)))
+        {
+            return _lastPerson;
+        }
+        var person = _persons!.Find(psn);
+        if (psn.Length > _lastPsn.Length)
+        {
+            _lastPsn = new byte[psn.Length];
+        }
+        psn.CopyTo(_lastPsn);
+        _lastPsnLength = psn.Length;
+        _lastPerson = person;
+        return person;
+    }
+
+    private short MedTypeOf(ReadOnlySpan<byte> code)
+    {
+        foreach (var (bytes, index) in _medTypeCache)
+        {
+            if (code.SequenceEqual(bytes))
+            {
+                return index;
+            }
+        }
+        var medType = _table!.MedTypeIndex(Text(code));
+        _medTypeCache.Add((code.ToArray(), medType));
+        return medType;
     }
 
     private ReadOnlySpan<byte> CellOf(ReadOnlySpan<byte> line, ReadOnlySpan<Range> cells, int count, int field)
@@ -529,6 +719,55 @@ public sealed class SettlementFileReader
 
     /// <summary>Splits a CSV line at commas outside quotes; -1 when a quote is left open.</summary>
     private static int Split(ReadOnlySpan<byte> line, Span<Range> cells)
+    {
+        if (line.Contains((byte)'"'))
+        {
+            return SplitQuoted(line, cells);
+        }
+        // No quotes (nearly every line): the commas of 32 bytes at a time as a bit mask.
+        var count = 0;
+        var start = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var first = ref MemoryMarshal.GetReference(line);
+            var comma = Vector256.Create((byte)',');
+            for (; i + 32 <= line.Length; i += 32)
+            {
+                var mask = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)i), comma).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    var at = i + BitOperations.TrailingZeroCount(mask);
+                    if (count < cells.Length)
+                    {
+                        cells[count] = new Range(start, at);
+                    }
+                    count++;
+                    start = at + 1;
+                    mask &= mask - 1;
+                }
+            }
+        }
+        for (; i < line.Length; i++)
+        {
+            if (line[i] == ',')
+            {
+                if (count < cells.Length)
+                {
+                    cells[count] = new Range(start, i);
+                }
+                count++;
+                start = i + 1;
+            }
+        }
+        if (count < cells.Length)
+        {
+            cells[count] = new Range(start, line.Length);
+        }
+        return Math.Min(count + 1, cells.Length);
+    }
+
+    private static int SplitQuoted(ReadOnlySpan<byte> line, Span<Range> cells)
     {
         var count = 0;
         var start = 0;

@@ -43,27 +43,47 @@ public sealed class TabularFile
     /// <summary>UTF-8 when the bytes are valid UTF-8 (a BOM settles it at once), GB18030 otherwise.</summary>
     public static Encoding DetectEncoding(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         var buffer = new byte[1 << 20];
-        var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        var decoder = utf8.GetDecoder();
-        var chars = new char[utf8.GetMaxCharCount(buffer.Length)];
         var first = true;
+        var filled = 0;
         int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        while ((read = stream.Read(buffer, filled, buffer.Length - filled)) > 0 || filled > 0)
         {
             if (first && read >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF)
             {
                 return new UTF8Encoding(true);
             }
             first = false;
-            try
+            filled += read;
+            // Check up to the last whole character; a character cut by the buffer's end waits for the next read.
+            var cut = filled;
+            if (read > 0)
             {
-                decoder.GetChars(buffer, 0, read, chars, 0, flush: false);
+                var back = 0;
+                while (back < 3 && cut > 0 && (buffer[cut - 1] & 0xC0) == 0x80)
+                {
+                    cut--;
+                    back++;
+                }
+                if (cut > 0 && buffer[cut - 1] >= 0xC0)
+                {
+                    cut--;
+                }
+                else
+                {
+                    cut += back;
+                }
             }
-            catch (DecoderFallbackException)
+            if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, cut)))
             {
                 return Encoding.GetEncoding("GB18030");
+            }
+            Buffer.BlockCopy(buffer, cut, buffer, 0, filled - cut);
+            filled -= cut;
+            if (read == 0)
+            {
+                break;
             }
         }
         return new UTF8Encoding(false);

@@ -1,0 +1,96 @@
+using System.Text;
+using Gongji.Engine;
+using Gongji.Loading;
+
+namespace Gongji.App.Tests.Loading;
+
+public class SettlementFileReaderTests
+{
+    private static HashSet<string> PersonsOf(string folder) =>
+        File.ReadLines(Path.Combine(folder, "persons.csv")).Skip(1).Select(l => l.Split(',')[0]).ToHashSet(StringComparer.Ordinal);
+
+    private static IEnumerable<string> Rows(SettlementTable t) => Enumerable.Range(0, t.Count).Select(r =>
+        $"{t.SetlId(r)}|{t.PsnNos[t.Person[r]]}|{t.Time[r]}|{t.MedTypes[t.MedType[r]]}|{t.Flags[r]}|{t.InitSetlId(r)}|{t.Sum[r]}|{t.Scope[r]}|{t.Hifp[r]}|{t.Hifmi[r]}|{t.Hifob[r]}|{t.Cvlserv[r]}|{t.Hifes[r]}|{t.Oth[r]}|{t.Maf[r]}");
+
+    [Fact]
+    public void Reading_in_parts_gives_the_rows_of_one_part_in_file_order()
+    {
+        var folder = DemoData.Write("330108", 400, 2023, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var persons = PersonsOf(folder);
+        // Some people are left out, so parts skip lines and the join has gaps to close.
+        persons.RemoveWhere(p => p.EndsWith('7'));
+        var (one, oneReader) = SettlementFileReader.Read(path, persons, 2024, parts: 1);
+        Assert.True(one.Count > 2000);
+        Assert.Contains(Enumerable.Range(0, one.Count), r => one.InitSetlId(r) is not null);
+        foreach (var parts in new[] { 2, 3, 7 })
+        {
+            var (many, reader) = SettlementFileReader.Read(path, persons, 2024, parts: parts);
+            Assert.Equal(Rows(one), Rows(many));
+            Assert.Equal(oneReader.Rows, reader.Rows);
+            Assert.Equal(0, reader.ErrorCount);
+        }
+    }
+
+    [Fact]
+    public void Errors_name_the_file_line_whichever_part_reads_it()
+    {
+        var folder = DemoData.Write("330108", 300, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(path).ToList();
+        var header = lines[0].Split(',');
+        var sum = Array.IndexOf(header, "medfee_sumamt");
+        var late = lines.Count - 5;
+        var bad = lines[late].Split(',');
+        bad[sum] = "12.345";
+        lines[late] = string.Join(',', bad);
+        lines.Add(lines[2]); // the setl_id of line 3 again, at the end
+        File.WriteAllLines(path, lines);
+        foreach (var parts in new[] { 1, 4 })
+        {
+            var (_, reader) = SettlementFileReader.Read(path, PersonsOf(folder), 2024, parts: parts);
+            Assert.Equal(2, reader.ErrorCount);
+            var money = Assert.Single(reader.Errors, e => e.Column == "medfee_sumamt");
+            Assert.Equal((late + 1, "12.345"), (money.Row, money.Value));
+            Assert.Contains("more than two decimals", money.Reason);
+            var twice = Assert.Single(reader.Errors, e => e.Column == "setl_id");
+            Assert.Equal(lines.Count, twice.Row);
+            Assert.Contains("also row 3", twice.Reason);
+        }
+    }
+
+    [Fact]
+    public void Quoted_cells_and_spaces_read_as_the_plain_ones()
+    {
+        var folder = DemoData.Write("330108", 200, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var (plain, _) = SettlementFileReader.Read(path, PersonsOf(folder), 2024);
+        var lines = File.ReadAllLines(path);
+        var quoted = lines.Take(1).Concat(lines.Skip(1).Select((l, i) => i % 2 == 0 ? string.Join(',', l.Split(',').Select(c => $"\"{c}\"")) : string.Join(", ", l.Split(','))));
+        File.WriteAllLines(path, quoted);
+        var (read, reader) = SettlementFileReader.Read(path, PersonsOf(folder), 2024);
+        Assert.Equal(0, reader.ErrorCount);
+        Assert.Equal(Rows(plain), Rows(read));
+    }
+
+    [Fact]
+    public void The_encoding_is_found_from_every_byte_even_a_character_cut_by_a_read()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "gongji-enc-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        var utf8 = Path.Combine(folder, "utf8.csv");
+        // ASCII up to one byte before the 1 MiB read, then a three-byte character across it.
+        var bytes = new List<byte>(Enumerable.Repeat((byte)'a', (1 << 20) - 1)) { (byte)'\n' };
+        bytes.InsertRange((1 << 20) - 2, Encoding.UTF8.GetBytes("滨"));
+        File.WriteAllBytes(utf8, [.. bytes]);
+        Assert.Equal(65001, TabularFile.DetectEncoding(utf8).CodePage);
+        var gb = Path.Combine(folder, "gb.csv");
+        var ascii = Enumerable.Repeat((byte)'a', 3 << 20).ToList();
+        ascii.AddRange(Encoding.GetEncoding("GB18030").GetBytes("滨江区\n")); // only at the end: the whole file is read
+        File.WriteAllBytes(gb, [.. ascii]);
+        Assert.Equal("GB18030", TabularFile.DetectEncoding(gb).WebName.ToUpperInvariant());
+        var cut = Path.Combine(folder, "cut.csv");
+        File.WriteAllBytes(cut, [.. Enumerable.Repeat((byte)'a', 10), 0xE6, 0xBB]); // a character left unfinished at the end
+        Assert.NotEqual(65001, TabularFile.DetectEncoding(cut).CodePage);
+    }
+}
