@@ -271,62 +271,83 @@ public static class PayerEngine
 
     private static void ComputeAnnualTiers(List<PersonWork> works, int year, SortedSet<string> notices)
     {
-        // 特殊救助 — 杭政办函〔2022〕70号 二（四）, after every aid.
-        foreach (var w in works.Where(w => w.Policy.SpecialAssistance))
+        // A person's annual tiers before the warm funds look at that person alone: in parallel.
+        InParallel(works.Count, 2048, i =>
         {
-            var p = w.Policy.Parameters;
-            var Eligible = IdentityRules.AssistanceEligible;
-            if (!IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, Eligible))
+            var w = works[i];
+            if (w.Policy.SpecialAssistance)
             {
-                continue;
+                SpecialAssistanceTier(w, year, notices);
             }
-            if (p.Optional("special_assistance.threshold") is not { } threshold)
+            if (w.Policy.HighCostSubsidy)
             {
-                notices.Add($"{w.Policy.County} {year}: special_assistance.threshold 未设置，特殊救助未计算 (special assistance not computed: threshold unset)");
-                continue;
+                HighCostSubsidyTier(w, year);
             }
-            var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, IdentityRules.Tekun);
-            var ratio = p.Rate(tekun ? "special_assistance.ratio.tekun" : "special_assistance.ratio.other");
-            var @base = w.TierBase(Payer.SpecialAssistance, row => IdentityRules.HeldOn(w.Person, w.Day(row), w.Policy.LookbackMonths, Eligible));
-            var amount = SpecialAssistance.Amount(@base, new Money(threshold), ratio, p.Money("special_assistance.annual_limit"));
-            w.AddAnnual(Payer.SpecialAssistance, @base, ratio, amount, "特殊救助", SpecialAssistance.Clause,
-                $"起付线 {threshold:0.00}，{(tekun ? "特困人员" : "其他医疗救助对象")}，年度限额 {p.Money("special_assistance.annual_limit")}");
-        }
-
-        // 高额医疗费补助 — 景政办发〔2021〕29号 二（一）-（三）: inpatient and chronic outpatient only, any identity.
-        foreach (var w in works.Where(w => w.Policy.HighCostSubsidy))
-        {
-            var p = w.Policy.Parameters;
-            if (!HighCostSubsidy.IsEligible(w.Person, w.Policy.County, year, (int)p.Required("high_cost_subsidy.insured_years")))
+            if (w.Policy.HighCostResolution)
             {
-                continue;
+                HighCostResolutionTier(w, year);
             }
-            var difficult = IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult);
-            var prefix = difficult ? "high_cost_subsidy.difficult" : "high_cost_subsidy.other";
-            var @base = w.TierBase(Payer.HighCostSubsidy, row => w.Class(row) is MedClass.Inpatient or MedClass.ChronicOutpatient);
-            var deductible = p.Money(prefix + ".deductible");
-            var ratio = p.Rate(prefix + ".ratio");
-            var amount = HighCostSubsidy.Amount(@base, deductible, ratio, p.Money("high_cost_subsidy.annual_max"));
-            w.AddAnnual(Payer.HighCostSubsidy, @base, ratio, amount, difficult ? "高额医疗费补助（困难人员）" : "高额医疗费补助（其他因病困难人员）",
-                HighCostSubsidy.Clause, $"起付标准 {deductible}，最高 {p.Money("high_cost_subsidy.annual_max")}");
-        }
-
-        // 多渠道化解 — 温政办〔2021〕78号 三（三）11, for 困难群众.
-        foreach (var w in works.Where(w => w.Policy.HighCostResolution))
-        {
-            if (!IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult))
-            {
-                continue;
-            }
-            var line = w.Policy.Parameters.Money("high_cost_resolution.line");
-            var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult));
-            w.AddAnnual(Payer.HighCostResolution, @base, null, HighCostResolution.Amount(@base, line), "高额医疗费用多渠道化解",
-                HighCostResolution.Clause, $"化解至 {line} 以下");
-        }
+        });
 
         // 暖心无忧基金 — 嵊州方案 附件3: the city fund, then each township's on what is left; budget-limited.
         WarmFundStage(works, year, notices, Payer.WarmFundCity, "warm_fund_city", WarmFund.CityClause, w => w.Policy.County);
         WarmFundStage(works, year, notices, Payer.WarmFundTownship, "warm_fund_township", WarmFund.TownshipClause, w => w.Township);
+    }
+
+    // 特殊救助 — 杭政办函〔2022〕70号 二（四）, after every aid.
+    private static void SpecialAssistanceTier(PersonWork w, int year, SortedSet<string> notices)
+    {
+        var p = w.Policy.Parameters;
+        var Eligible = IdentityRules.AssistanceEligible;
+        if (!IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, Eligible))
+        {
+            return;
+        }
+        if (p.Optional("special_assistance.threshold") is not { } threshold)
+        {
+            lock (notices)
+            {
+                notices.Add($"{w.Policy.County} {year}: special_assistance.threshold 未设置，特殊救助未计算 (special assistance not computed: threshold unset)");
+            }
+            return;
+        }
+        var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, IdentityRules.Tekun);
+        var ratio = p.Rate(tekun ? "special_assistance.ratio.tekun" : "special_assistance.ratio.other");
+        var @base = w.TierBase(Payer.SpecialAssistance, row => IdentityRules.HeldOn(w.Person, w.Day(row), w.Policy.LookbackMonths, Eligible));
+        var amount = SpecialAssistance.Amount(@base, new Money(threshold), ratio, p.Money("special_assistance.annual_limit"));
+        w.AddAnnual(Payer.SpecialAssistance, @base, ratio, amount, "特殊救助", SpecialAssistance.Clause,
+            $"起付线 {threshold:0.00}，{(tekun ? "特困人员" : "其他医疗救助对象")}，年度限额 {p.Money("special_assistance.annual_limit")}");
+    }
+
+    // 高额医疗费补助 — 景政办发〔2021〕29号 二（一）-（三）: inpatient and chronic outpatient only, any identity.
+    private static void HighCostSubsidyTier(PersonWork w, int year)
+    {
+        var p = w.Policy.Parameters;
+        if (!HighCostSubsidy.IsEligible(w.Person, w.Policy.County, year, (int)p.Required("high_cost_subsidy.insured_years")))
+        {
+            return;
+        }
+        var difficult = IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult);
+        var prefix = difficult ? "high_cost_subsidy.difficult" : "high_cost_subsidy.other";
+        var @base = w.TierBase(Payer.HighCostSubsidy, row => w.Class(row) is MedClass.Inpatient or MedClass.ChronicOutpatient);
+        var deductible = p.Money(prefix + ".deductible");
+        var ratio = p.Rate(prefix + ".ratio");
+        var amount = HighCostSubsidy.Amount(@base, deductible, ratio, p.Money("high_cost_subsidy.annual_max"));
+        w.AddAnnual(Payer.HighCostSubsidy, @base, ratio, amount, difficult ? "高额医疗费补助（困难人员）" : "高额医疗费补助（其他因病困难人员）",
+            HighCostSubsidy.Clause, $"起付标准 {deductible}，最高 {p.Money("high_cost_subsidy.annual_max")}");
+    }
+
+    // 多渠道化解 — 温政办〔2021〕78号 三（三）11, for 困难群众.
+    private static void HighCostResolutionTier(PersonWork w, int year)
+    {
+        if (!IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult))
+        {
+            return;
+        }
+        var line = w.Policy.Parameters.Money("high_cost_resolution.line");
+        var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult));
+        w.AddAnnual(Payer.HighCostResolution, @base, null, HighCostResolution.Amount(@base, line), "高额医疗费用多渠道化解",
+            HighCostResolution.Clause, $"化解至 {line} 以下");
     }
 
     private static void WarmFundStage(List<PersonWork> works, int year, SortedSet<string> notices, Payer payer, string prefix, string clause, Func<PersonWork, string?> fundOf)
@@ -370,52 +391,52 @@ public static class PayerEngine
     {
         var byHousehold = works.Where(w => w.Household is not null).GroupBy(w => w.Household!.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-        var results = new List<HouseholdYearResult>();
-        foreach (var household in households.OrderBy(h => h.Id, StringComparer.Ordinal))
+        // Each household's tiers look at its own members only: in parallel, kept in household_id order.
+        var billed = households.OrderBy(h => h.Id, StringComparer.Ordinal).Where(h => byHousehold.ContainsKey(h.Id)).ToList();
+        var results = new HouseholdYearResult[billed.Count];
+        InParallel(billed.Count, 1024, i => results[i] = HouseholdYear(billed[i], byHousehold[billed[i].Id], personOf, year));
+        return [.. results];
+    }
+
+    private static HouseholdYearResult HouseholdYear(Household household, List<PersonWork> members, Func<string, Person?> personOf, int year)
+    {
+        var policy = members[0].Policy;
+        var lookback = policy.LookbackMonths;
+        // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
+        var allMembers = household.MemberPsnNos.Select(personOf).OfType<Person>().ToList();
+        var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
+        var byPayer = new Money[Payers.Count];
+        var lines = new List<PayerLine>();
+        var capAmount = Money.Zero;
+        if (policy.HouseholdCap && category is { } cat)
         {
-            if (!byHousehold.TryGetValue(household.Id, out var members))
-            {
-                continue;
-            }
-            var policy = members[0].Policy;
-            var lookback = policy.LookbackMonths;
-            // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
-            var allMembers = household.MemberPsnNos.Select(personOf).OfType<Person>().ToList();
-            var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
-            var byPayer = new Money[Payers.Count];
-            var lines = new List<PayerLine>();
-            var capAmount = Money.Zero;
-            if (policy.HouseholdCap && category is { } cat)
-            {
-                var p = policy.Parameters;
-                var tekunMembers = allMembers.Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun));
-                var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
-                // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
-                var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.Difficult))));
-                var ratio = p.Rate("cap.ratio");
-                capAmount = HouseholdCap.Amount(@base, threshold, ratio);
-                lines.Add(new PayerLine(null, household.Id, Payer.CapFund, @base, ratio, capAmount, "暖心基金封顶兜底", HouseholdCap.Clause,
-                    Note: $"{CategoryName(cat)}封顶线 {threshold}" + (cat == HouseholdCategory.Tekun ? $"（{Math.Max(1, tekunMembers)} 名特困人员）" : "")));
-                ShareAmongMembers(members, capAmount);
-            }
-            var result = new HouseholdYearResult(household, category, byPayer) { Lines = lines };
-            var burden = Money.Zero;
-            var total = Money.Zero;
-            foreach (var m in members)
-            {
-                total += m.Result.MedfeeSumamt;
-                for (var i = 0; i < Payers.Count; i++)
-                {
-                    byPayer[i] += i == (int)Payer.CapFund ? Money.Zero : m.ByPayer[i];
-                }
-                burden += m.PersonalBurdenBeforeHousehold;
-            }
-            byPayer[(int)Payer.CapFund] = capAmount;
-            result.MedfeeSumamt = total;
-            result.PersonalBurden = burden - capAmount;
-            results.Add(result);
+            var p = policy.Parameters;
+            var tekunMembers = allMembers.Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun));
+            var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
+            // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
+            var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.Difficult))));
+            var ratio = p.Rate("cap.ratio");
+            capAmount = HouseholdCap.Amount(@base, threshold, ratio);
+            lines.Add(new PayerLine(null, household.Id, Payer.CapFund, @base, ratio, capAmount, "暖心基金封顶兜底", HouseholdCap.Clause,
+                Note: $"{CategoryName(cat)}封顶线 {threshold}" + (cat == HouseholdCategory.Tekun ? $"（{Math.Max(1, tekunMembers)} 名特困人员）" : "")));
+            ShareAmongMembers(members, capAmount);
         }
-        return results;
+        var result = new HouseholdYearResult(household, category, byPayer) { Lines = lines };
+        var burden = Money.Zero;
+        var total = Money.Zero;
+        foreach (var m in members)
+        {
+            total += m.Result.MedfeeSumamt;
+            for (var i = 0; i < Payers.Count; i++)
+            {
+                byPayer[i] += i == (int)Payer.CapFund ? Money.Zero : m.ByPayer[i];
+            }
+            burden += m.PersonalBurdenBeforeHousehold;
+        }
+        byPayer[(int)Payer.CapFund] = capAmount;
+        result.MedfeeSumamt = total;
+        result.PersonalBurden = burden - capAmount;
+        return result;
     }
 
     /// <summary>
@@ -453,34 +474,48 @@ public static class PayerEngine
 
     private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, PersonWork?[] workOf, int year, SortedSet<string> notices)
     {
+        // Each person's warnings depend on that person alone: in parallel, kept in psn_no order.
+        var raised = new List<Warning>?[persons.Count];
+        InParallel(persons.Count, 4096, i => raised[i] = WarningsOf(persons[i].Person, persons[i].Policy, workOf[i], year, notices));
         var warnings = new List<Warning>();
-        for (var i = 0; i < persons.Count; i++)
+        foreach (var list in raised)
         {
-            var (person, policy, _) = persons[i];
-            var work = workOf[i];
-            var group = Monitoring.Group(person, year);
-            var assisted = IdentityRules.IsAssisted(person, year);
-            var warningBase = work?.Result.WarningBase ?? Money.Zero;
-            if (assisted)
+            if (list is not null)
             {
-                var line = policy.Parameters.Money("warning.relapse_line");
-                if (warningBase.IsPositive && warningBase >= line)
-                {
-                    warnings.Add(new Warning(person.PsnNo, WarningKind.Relapse, group, warningBase, line, Monitoring.RelapseClause));
-                }
-                if (Monitoring.EnrollmentGapDays(person, year) > 0)
-                {
-                    warnings.Add(new Warning(person.PsnNo, WarningKind.EnrollmentGap, group, null, null, Monitoring.EnrollmentClause));
-                }
+                warnings.AddRange(list);
             }
-            else if (policy.Parameters.Optional("warning.impoverishment_line") is { } line)
+        }
+        return warnings;
+    }
+
+    private static List<Warning>? WarningsOf(Person person, RegionPolicy policy, PersonWork? work, int year, SortedSet<string> notices)
+    {
+        List<Warning>? warnings = null;
+        var group = Monitoring.Group(person, year);
+        var assisted = IdentityRules.IsAssisted(person, year);
+        var warningBase = work?.Result.WarningBase ?? Money.Zero;
+        if (assisted)
+        {
+            var line = policy.Parameters.Money("warning.relapse_line");
+            if (warningBase.IsPositive && warningBase >= line)
             {
-                if (warningBase.IsPositive && warningBase >= new Money(line))
-                {
-                    warnings.Add(new Warning(person.PsnNo, WarningKind.Impoverishment, MonitoringGroup.Potential, warningBase, new Money(line), Monitoring.ImpoverishmentClause));
-                }
+                (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.Relapse, group, warningBase, line, Monitoring.RelapseClause));
             }
-            else if (work is not null)
+            if (Monitoring.EnrollmentGapDays(person, year) > 0)
+            {
+                (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.EnrollmentGap, group, null, null, Monitoring.EnrollmentClause));
+            }
+        }
+        else if (policy.Parameters.Optional("warning.impoverishment_line") is { } line)
+        {
+            if (warningBase.IsPositive && warningBase >= new Money(line))
+            {
+                (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.Impoverishment, MonitoringGroup.Potential, warningBase, new Money(line), Monitoring.ImpoverishmentClause));
+            }
+        }
+        else if (work is not null)
+        {
+            lock (notices)
             {
                 notices.Add($"{policy.County} {year}: warning.impoverishment_line 未知且未设置，因病致贫预警未检查 (impoverishment check skipped: line unknown)");
             }
