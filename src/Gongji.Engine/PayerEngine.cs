@@ -110,20 +110,16 @@ public static class PayerEngine
 
         var classes = table.MedTypes.Select(MedTypes.Classify).ToArray();
         var results = new SettlementColumns(table, classes);
-        var works = new List<PersonWork>();
         var workOf = new PersonWork?[people.Count];
-        for (var i = 0; i < people.Count; i++)
+        InParallel(people.Count, 4096, i =>
         {
-            var rows = rowsByPerson.Rows(i);
-            if (rows.Length == 0 && aidsByPerson[i] is null)
+            if (rowsByPerson.Rows(i).Length > 0 || aidsByPerson[i] is not null)
             {
-                continue;
+                var (person, policy, household) = people[i];
+                workOf[i] = new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? NoAids, input.Explain);
             }
-            var (person, policy, household) = people[i];
-            var work = new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? NoAids, input.Explain);
-            works.Add(work);
-            workOf[i] = work;
-        }
+        });
+        var works = workOf.OfType<PersonWork>().ToList();
 
         // Every person's settlements are independent of everyone else's: one pass each, in parallel.
         InParallel(works.Count, 4096, i => works[i].ComputeSettlementTiers(rowsByPerson.Order));
