@@ -53,7 +53,7 @@ public static class PayerEngine
             timings[phase] = watch.Elapsed.TotalSeconds;
             watch.Restart();
         }
-        var notices = new SortedSet<string>(StringComparer.Ordinal);
+        var notices = new Notices();
         var policies = new Dictionary<string, RegionPolicy>(StringComparer.Ordinal);
         var householdOf = new Dictionary<string, Household>(StringComparer.Ordinal);
         foreach (var household in input.Households)
@@ -75,25 +75,40 @@ public static class PayerEngine
         // Everyone in psn_no order, with the household's region and the policy of its county.
         var people = new List<(Person Person, RegionPolicy Policy, Household? Household)>(input.Persons.Count);
         var indexOf = new Dictionary<string, int>(input.Persons.Count, StringComparer.Ordinal);
-        foreach (var person in input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal))
+        // A registry read from a file or the store usually comes in psn_no order already: checked in one pass.
+        var sorted = true;
+        for (var i = 1; i < input.Persons.Count && sorted; i++)
+        {
+            sorted = string.CompareOrdinal(input.Persons[i - 1].PsnNo, input.Persons[i].PsnNo) < 0;
+        }
+        string? lastRegion = null;
+        RegionPolicy? lastPolicy = null;
+        foreach (var person in sorted ? input.Persons : (IReadOnlyList<Person>)[.. input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal)])
         {
             if (!indexOf.TryAdd(person.PsnNo, people.Count))
             {
                 throw new ArgumentException($"person {person.PsnNo} appears twice", nameof(input));
             }
             householdOf.TryGetValue(person.PsnNo, out var household);
-            var effective = household is null ? person : person with { Region = household.Region, HouseholdId = household.Id };
-            if (!policies.TryGetValue(effective.County, out var policy))
+            var effective = household is null || (person.Region == household.Region && person.HouseholdId == household.Id)
+                ? person
+                : person with { Region = household.Region, HouseholdId = household.Id };
+            // People of one region follow each other: the policy of the last one is reused without a look-up.
+            if (!ReferenceEquals(effective.Region, lastRegion) && effective.Region != lastRegion)
             {
-                policies[effective.County] = policy = RegionPolicy.For(book, effective.County, year, input.Parameters);
+                var county = effective.County;
+                if (!policies.TryGetValue(county, out lastPolicy))
+                {
+                    policies[county] = lastPolicy = RegionPolicy.For(book, county, year, input.Parameters);
+                }
+                lastRegion = effective.Region;
             }
-            people.Add((effective, policy, household));
+            people.Add((effective, lastPolicy!, (Household?)household));
         }
 
         Lap("registry");
         var table = input.Table ?? SettlementTable.From(input.Settlements);
-        var rowsByPerson = GroupRows(table, indexOf, year, people.Count);
-        Lap("group and sort");
+        var rowsByPerson = GroupRows(table, indexOf, year, people.Count, Lap);
         var aidsByPerson = new List<Aid>?[people.Count];
         foreach (var aid in input.Aids)
         {
@@ -120,19 +135,23 @@ public static class PayerEngine
             }
         });
         var works = workOf.OfType<PersonWork>().ToList();
+        Lap("person work");
 
         // Every person's settlements are independent of everyone else's: one pass each, in parallel.
         InParallel(works.Count, 4096, i => works[i].ComputeSettlementTiers(rowsByPerson.Order));
         Lap("settlement tiers");
 
         ComputeAnnualTiers(works, year, notices);
+        Lap("annual tiers");
         var households = ComputeHouseholdTiers(works, input.Households, psn => indexOf.TryGetValue(psn, out var i) ? people[i].Person : null, year);
-        Lap("annual and household tiers");
+        Lap("household tiers");
         InParallel(works.Count, 4096, i => works[i].Finish(year));
         var personResults = works.Select(w => w.Result).ToList();
+        Lap("finish");
         var warnings = RaiseWarnings(people, workOf, year, notices);
+        Lap("warnings");
         var indicators = ComputeIndicators(personResults, policies.Values, year);
-        Lap("warnings and indicators");
+        Lap("indicators");
 
         return new RegionYearResult
         {
@@ -153,7 +172,7 @@ public static class PayerEngine
     /// The rows of the year, grouped by person (a counting sort) and, within a person, in setl_time
     /// order, ties by setl_id (rules.md). A reversal and the settlement it names both drop out.
     /// </summary>
-    private static RowGroups GroupRows(SettlementTable table, Dictionary<string, int> indexOf, int year, int personCount)
+    private static RowGroups GroupRows(SettlementTable table, Dictionary<string, int> indexOf, int year, int personCount, Action<string> lap)
     {
         var personOf = new int[table.PsnNos.Count];
         for (var i = 0; i < personOf.Length; i++)
@@ -162,6 +181,7 @@ public static class PayerEngine
                 ? p
                 : throw new ArgumentException($"psn_no {table.PsnNos[i]} has settlements but is not in the registry");
         }
+        lap("group: persons");
         var reversed = new HashSet<string>(StringComparer.Ordinal);
         for (var row = 0; row < table.Count; row++)
         {
@@ -172,23 +192,41 @@ public static class PayerEngine
         }
         // A reversal names its original by setl_id: compare hashes of the UTF-8 bytes first, the text on a hit.
         var reversedHashes = reversed.Select(id => System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id))).ToHashSet();
+        // A bitmap of the hashes' low bits, small enough for the cache, turns most rows away before the set.
+        var maybeReversed = new ulong[1 << 14];
+        foreach (var hash in reversedHashes)
+        {
+            maybeReversed[(hash >> 6) & ((1 << 14) - 1)] |= 1UL << (int)(hash & 63);
+        }
         var from = new DateTime(year, 1, 1).Ticks;
         var to = new DateTime(year + 1, 1, 1).Ticks;
         var counts = new int[personCount + 1];
         var included = new bool[table.Count];
-        for (var row = 0; row < table.Count; row++)
+        // Whether a row counts is a question about that row alone: asked in parallel, counted after.
+        InParallel(table.Count, 1 << 16, row =>
         {
             if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 || table.Time[row] < from || table.Time[row] >= to)
             {
-                continue;
+                return;
             }
-            if (reversed.Count > 0 && reversedHashes.Contains(System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row))) && reversed.Contains(table.SetlId(row)))
+            if (reversed.Count > 0)
             {
-                continue;
+                var hash = System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row));
+                if ((maybeReversed[(hash >> 6) & ((1 << 14) - 1)] & (1UL << (int)(hash & 63))) != 0 && reversedHashes.Contains(hash) && reversed.Contains(table.SetlId(row)))
+                {
+                    return;
+                }
             }
             included[row] = true;
-            counts[personOf[table.Person[row]] + 1]++;
+        });
+        for (var row = 0; row < table.Count; row++)
+        {
+            if (included[row])
+            {
+                counts[personOf[table.Person[row]] + 1]++;
+            }
         }
+        lap("group: count");
         for (var i = 1; i < counts.Length; i++)
         {
             counts[i] += counts[i - 1];
@@ -202,6 +240,7 @@ public static class PayerEngine
                 order[next[personOf[table.Person[row]]]++] = row;
             }
         }
+        lap("group: place");
         // Within a person: by setl_time (a primitive sort on the ticks), then runs of equal times by setl_id.
         var byId = Comparer<int>.Create(table.CompareIds);
         var time = table.Time;
@@ -235,6 +274,7 @@ public static class PayerEngine
             }
             System.Buffers.ArrayPool<long>.Shared.Return(rented);
         });
+        lap("group: sort");
         return new RowGroups(order, counts);
     }
 
@@ -265,7 +305,7 @@ public static class PayerEngine
         public ReadOnlySpan<int> Rows(int person) => Order.AsSpan(starts[person], starts[person + 1] - starts[person]);
     }
 
-    private static void ComputeAnnualTiers(List<PersonWork> works, int year, SortedSet<string> notices)
+    private static void ComputeAnnualTiers(List<PersonWork> works, int year, Notices notices)
     {
         // A person's annual tiers before the warm funds look at that person alone: in parallel.
         InParallel(works.Count, 2048, i =>
@@ -291,7 +331,7 @@ public static class PayerEngine
     }
 
     // 特殊救助 — 杭政办函〔2022〕70号 二（四）, after every aid.
-    private static void SpecialAssistanceTier(PersonWork w, int year, SortedSet<string> notices)
+    private static void SpecialAssistanceTier(PersonWork w, int year, Notices notices)
     {
         var p = w.Policy.Parameters;
         var Eligible = IdentityRules.AssistanceEligible;
@@ -301,7 +341,7 @@ public static class PayerEngine
         }
         if (p.Optional("special_assistance.threshold") is not { } threshold)
         {
-            lock (notices)
+            if (notices.First(w.Policy.County, "special_assistance.threshold"))
             {
                 notices.Add($"{w.Policy.County} {year}: special_assistance.threshold 未设置，特殊救助未计算 (special assistance not computed: threshold unset)");
             }
@@ -346,7 +386,7 @@ public static class PayerEngine
             HighCostResolution.Clause, $"化解至 {line} 以下");
     }
 
-    private static void WarmFundStage(List<PersonWork> works, int year, SortedSet<string> notices, Payer payer, string prefix, string clause, Func<PersonWork, string?> fundOf)
+    private static void WarmFundStage(List<PersonWork> works, int year, Notices notices, Payer payer, string prefix, string clause, Func<PersonWork, string?> fundOf)
     {
         var groups = works.Where(w => w.Policy.WarmFunds && IdentityRules.HeldInYear(w.Person, year, 0, IdentityRules.Difficult))
             .GroupBy(w => (w.Policy.County, Fund: fundOf(w)));
@@ -468,7 +508,7 @@ public static class PayerEngine
         _ => "低边家庭",
     };
 
-    private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, PersonWork?[] workOf, int year, SortedSet<string> notices)
+    private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, PersonWork?[] workOf, int year, Notices notices)
     {
         // Each person's warnings depend on that person alone: in parallel, kept in psn_no order.
         var raised = new List<Warning>?[persons.Count];
@@ -484,7 +524,7 @@ public static class PayerEngine
         return warnings;
     }
 
-    private static List<Warning>? WarningsOf(Person person, RegionPolicy policy, PersonWork? work, int year, SortedSet<string> notices)
+    private static List<Warning>? WarningsOf(Person person, RegionPolicy policy, PersonWork? work, int year, Notices notices)
     {
         List<Warning>? warnings = null;
         var group = Monitoring.Group(person, year);
@@ -511,7 +551,7 @@ public static class PayerEngine
         }
         else if (work is not null)
         {
-            lock (notices)
+            if (notices.First(policy.County, "warning.impoverishment_line"))
             {
                 notices.Add($"{policy.County} {year}: warning.impoverishment_line 未知且未设置，因病致贫预警未检查 (impoverishment check skipped: line unknown)");
             }
@@ -577,6 +617,26 @@ public static class PayerEngine
                 yield return new PayerLine(table.SetlId(row), psnNo, fund, Money.FromFen(table.Sum[row]), null, Money.FromFen(amount), SettlementRule, "医保结算数据");
             }
         }
+    }
+
+    /// <summary>The notices of a run, in order; given from parallel loops, each text made once per county.</summary>
+    private sealed class Notices
+    {
+        private readonly SortedSet<string> _texts = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<(string County, string Key), byte> _given = new();
+
+        /// <summary>True the first time a county's notice of this key is asked for; a look-up without a lock after that.</summary>
+        public bool First(string county, string key) => !_given.ContainsKey((county, key)) && _given.TryAdd((county, key), 0);
+
+        public void Add(string text)
+        {
+            lock (_texts)
+            {
+                _texts.Add(text);
+            }
+        }
+
+        public List<string> ToList() => [.. _texts];
     }
 
     /// <summary>The working state of one person's year.</summary>

@@ -24,8 +24,13 @@ public static class ResultFiles
         {
             var csv = Path.Combine(folder, name + ".csv");
             // settlement_payers has a line per settlement and payer — tens of millions in a city-year —
-            // so it is written straight from the engine's columns.
-            var count = name == "settlement_payers" ? WriteSettlementPayers(csv, header, result) : WriteCsv(csv, header, rows);
+            // and person_totals one per person: both are written as bytes straight from the results.
+            var count = name switch
+            {
+                "settlement_payers" => WriteSettlementPayers(csv, header, result),
+                "person_totals" => WritePersonTotals(csv, header, result),
+                _ => WriteCsv(csv, header, rows),
+            };
             written.Add(csv);
             var xlsx = Path.Combine(folder, name + ".xlsx");
             if (File.Exists(xlsx))
@@ -60,55 +65,17 @@ public static class ResultFiles
     /// <summary>The same lines as <see cref="RegionYearResult.SettlementLines"/>, as UTF-8 bytes without an object per line.</summary>
     private static long WriteSettlementPayers(string path, string[] header, RegionYearResult result)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        var buffer = new byte[1 << 20];
-        var at = 0;
-        void Flush()
-        {
-            stream.Write(buffer, 0, at);
-            at = 0;
-        }
-        void Put(ReadOnlySpan<byte> bytes)
-        {
-            if (at + bytes.Length > buffer.Length)
-            {
-                Flush();
-            }
-            bytes.CopyTo(buffer.AsSpan(at));
-            at += bytes.Length;
-        }
-        void Fen(long fen)
-        {
-            if (at + 32 > buffer.Length)
-            {
-                Flush();
-            }
-            var abs = fen < 0 ? (ulong)(-(fen + 1)) + 1 : (ulong)fen;
-            if (fen < 0)
-            {
-                buffer[at++] = (byte)'-';
-            }
-            System.Buffers.Text.Utf8Formatter.TryFormat(abs / 100, buffer.AsSpan(at), out var written);
-            at += written;
-            buffer[at++] = (byte)'.';
-            buffer[at++] = (byte)('0' + (int)(abs % 100 / 10));
-            buffer[at++] = (byte)('0' + (int)(abs % 10));
-        }
-        static byte[] Utf8(string field) => Encoding.UTF8.GetBytes(Loading.Loader.Csv(field));
-        static byte[] Fields(params string[] fields) => Encoding.UTF8.GetBytes(string.Join(',', fields.Select(Loading.Loader.Csv)));
-        Put(Encoding.UTF8.Preamble);
-        Put(Fields(header));
-        Put("\r\n"u8);
+        using var csv = new Utf8CsvWriter(path, header);
         var table = result.Columns.Table;
         var funds = new[] { Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund };
-        var fundIds = funds.Select(f => Utf8(f.Id())).ToArray();
-        var fundTail = Fields("", "医保结算", "医保结算数据");
+        var fundIds = funds.Select(f => Utf8CsvWriter.Field(f.Id())).ToArray();
+        var fundTail = Utf8CsvWriter.Fields("", "医保结算", "医保结算数据");
         // Rule, ratio and clause of a medical-assistance line depend only on the policy and the identity.
         var maText = new Dictionary<(object Policy, Engine.Rules.Standing Standing), (byte[] Ratio, byte[] Tail)>();
         long lines = 0;
         foreach (var person in result.Persons)
         {
-            var psn = Utf8(person.PsnNo);
+            var psn = Utf8CsvWriter.Field(person.PsnNo);
             for (var k = person.RowStart; k < person.RowEnd; k++)
             {
                 var row = result.Order[k];
@@ -119,17 +86,17 @@ public static class ResultFiles
                     {
                         continue;
                     }
-                    Put(table.IdBytes(row));
-                    Put(","u8);
-                    Put(psn);
-                    Put(","u8);
-                    Put(fundIds[f]);
-                    Put(","u8);
-                    Fen(table.Sum[row]);
-                    Put(",,"u8);
-                    Fen(amount);
-                    Put(fundTail);
-                    Put("\r\n"u8);
+                    csv.Put(table.IdBytes(row));
+                    csv.Put(","u8);
+                    csv.Put(psn);
+                    csv.Put(","u8);
+                    csv.Put(fundIds[f]);
+                    csv.Put(","u8);
+                    csv.Fen(table.Sum[row]);
+                    csv.Put(",,"u8);
+                    csv.Fen(amount);
+                    csv.Put(fundTail);
+                    csv.EndLine();
                     lines++;
                 }
                 var standing = result.Columns.Standing[row];
@@ -143,29 +110,130 @@ public static class ResultFiles
                 if (!maText.TryGetValue(key, out var text))
                 {
                     var sample = PayerEngine.MedicalAssistanceLine(result.Columns, row, person.PsnNo, person.PolicyKey, null, null);
-                    text = sample is null ? ([], []) : (Utf8(sample.Ratio?.ToString() ?? ""), Fields("", sample.Rule, sample.Clause));
+                    text = sample is null ? ([], []) : (Utf8CsvWriter.Field(sample.Ratio?.ToString() ?? ""), Utf8CsvWriter.Fields("", sample.Rule, sample.Clause));
                     maText[key] = text;
                 }
                 if (text.Tail.Length == 0)
                 {
                     continue; // not assisted on that day
                 }
-                Put(table.IdBytes(row));
-                Put(","u8);
-                Put(psn);
-                Put(",medical_assistance,"u8);
-                Fen(Math.Max(0, table.Scope[row] - table.Funds(row)));
-                Put(","u8);
-                Put(text.Ratio);
-                Put(","u8);
-                Fen(ma);
-                Put(text.Tail);
-                Put("\r\n"u8);
+                csv.Put(table.IdBytes(row));
+                csv.Put(","u8);
+                csv.Put(psn);
+                csv.Put(",medical_assistance,"u8);
+                csv.Fen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+                csv.Put(","u8);
+                csv.Put(text.Ratio);
+                csv.Put(","u8);
+                csv.Fen(ma);
+                csv.Put(text.Tail);
+                csv.EndLine();
                 lines++;
             }
         }
-        Flush();
         return lines;
+    }
+
+    /// <summary>The rows of person_totals as <see cref="Tables"/> gives them, as UTF-8 bytes without a string per cell.</summary>
+    private static long WritePersonTotals(string path, string[] header, RegionYearResult result)
+    {
+        using var csv = new Utf8CsvWriter(path, header);
+        var year = Utf8CsvWriter.Field(Year(result));
+        long lines = 0;
+        foreach (var p in result.Persons)
+        {
+            if (p.SettlementCount == 0)
+            {
+                continue;
+            }
+            csv.Put(Utf8CsvWriter.Field(p.PsnNo));
+            csv.Put(","u8);
+            csv.Put(Utf8CsvWriter.Field(p.HouseholdId ?? ""));
+            csv.Put(","u8);
+            csv.Put(year);
+            csv.Put(","u8);
+            csv.Fen(p.MedfeeSumamt.Fen);
+            foreach (var amount in p.ByPayer)
+            {
+                csv.Put(","u8);
+                csv.Fen(amount.Fen);
+            }
+            csv.Put(","u8);
+            csv.Fen(p.PersonalBurden.Fen);
+            csv.Put(","u8);
+            csv.Fen(p.WarningBase.Fen);
+            csv.EndLine();
+            lines++;
+        }
+        return lines;
+    }
+
+    /// <summary>A CSV file written as UTF-8 bytes (with BOM, CRLF), amounts formatted from whole fen.</summary>
+    private sealed class Utf8CsvWriter : IDisposable
+    {
+        private readonly FileStream _stream;
+        private readonly byte[] _buffer = new byte[1 << 20];
+        private int _at;
+
+        public Utf8CsvWriter(string path, string[] header)
+        {
+            _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
+            Put(Encoding.UTF8.Preamble);
+            Put(Fields(header));
+            EndLine();
+        }
+
+        public static byte[] Field(string field) => Encoding.UTF8.GetBytes(Loading.Loader.Csv(field));
+
+        public static byte[] Fields(params string[] fields) => Encoding.UTF8.GetBytes(string.Join(',', fields.Select(Loading.Loader.Csv)));
+
+        public void Put(ReadOnlySpan<byte> bytes)
+        {
+            if (_at + bytes.Length > _buffer.Length)
+            {
+                Flush();
+                if (bytes.Length > _buffer.Length)
+                {
+                    _stream.Write(bytes);
+                    return;
+                }
+            }
+            bytes.CopyTo(_buffer.AsSpan(_at));
+            _at += bytes.Length;
+        }
+
+        public void EndLine() => Put("\r\n"u8);
+
+        /// <summary>Whole fen as yuan with two decimals, as <see cref="Money.ToString"/> writes it.</summary>
+        public void Fen(long fen)
+        {
+            if (_at + 32 > _buffer.Length)
+            {
+                Flush();
+            }
+            var abs = fen < 0 ? (ulong)(-(fen + 1)) + 1 : (ulong)fen;
+            if (fen < 0)
+            {
+                _buffer[_at++] = (byte)'-';
+            }
+            System.Buffers.Text.Utf8Formatter.TryFormat(abs / 100, _buffer.AsSpan(_at), out var written);
+            _at += written;
+            _buffer[_at++] = (byte)'.';
+            _buffer[_at++] = (byte)('0' + (int)(abs % 100 / 10));
+            _buffer[_at++] = (byte)('0' + (int)(abs % 10));
+        }
+
+        private void Flush()
+        {
+            _stream.Write(_buffer, 0, _at);
+            _at = 0;
+        }
+
+        public void Dispose()
+        {
+            Flush();
+            _stream.Dispose();
+        }
     }
 
     private static string Year(RegionYearResult r) => r.Year.ToString(CultureInfo.InvariantCulture);

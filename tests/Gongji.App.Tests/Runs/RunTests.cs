@@ -62,6 +62,24 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Theory]
+    [InlineData("330108")]
+    [InlineData("331127")]
+    public void Every_result_csv_holds_exactly_the_rows_of_the_result_tables(string county)
+    {
+        var folder = DemoData.Write(county, 500, 2024);
+        var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
+        var outFolder = Path.Combine(folder, "out");
+        ResultFiles.Write(result, county, outFolder, spreadsheets: false);
+        foreach (var (name, header, rows) in ResultFiles.Tables(result, county))
+        {
+            var expected = rows.Select(r => string.Join(',', r.Select(Loader.Csv))).Prepend(string.Join(',', header)).ToList();
+            var actual = File.ReadAllLines(Path.Combine(outFolder, name + ".csv")).ToList();
+            actual[0] = actual[0].TrimStart('\uFEFF');
+            Assert.True(expected.SequenceEqual(actual), $"{name}.csv: first difference at line {Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1) + 1}");
+        }
+    }
+
+    [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
     public async Task A_run_is_kept_with_its_fingerprint_and_writes_the_result_files(string provider)
