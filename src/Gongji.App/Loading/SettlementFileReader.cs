@@ -118,7 +118,11 @@ public sealed class SettlementFileReader
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var encoding = TabularFile.DetectEncoding(path);
-        var length = new FileInfo(path).Length;
+        long length;
+        using (var file = File.OpenRead(path))
+        {
+            length = file.Length; // the file's, also through a symbolic link (FileInfo gives the link's)
+        }
         var headerEnd = FirstLineEnd(path, 0);
         var result = new SettlementFileReader(encoding);
         result.ReadHeader(ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20)));

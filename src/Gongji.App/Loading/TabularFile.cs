@@ -119,6 +119,124 @@ public sealed class TabularFile
         }
     }
 
+    /// <summary>
+    /// The data lines of a large CSV cut at line ends into <paramref name="parts"/> byte ranges, each
+    /// with the row number of its first line, so the parts can be read in parallel. Null when the file
+    /// is small, or has a quote or an empty line (a record could then span lines, and row numbers
+    /// would not follow the lines): such a file is read whole.
+    /// </summary>
+    public IReadOnlyList<(long From, long To, int FirstRow)>? Parts(int parts, long minBytes = 16 << 20)
+    {
+        if (IsSpreadsheet || parts < 2)
+        {
+            return null;
+        }
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var length = stream.Length; // the file's, also through a symbolic link (FileInfo gives the link's)
+        if (length < minBytes)
+        {
+            return null;
+        }
+        var buffer = new byte[4 << 20];
+        var lineEnds = new List<long>();
+        long position = 0;
+        var previous = (byte)0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var span = buffer.AsSpan(0, read);
+            if (span.Contains((byte)'"') || span.IndexOf("\n\n"u8) >= 0 || span.IndexOf("\n\r\n"u8) >= 0 || (previous == '\n' && span[0] is (byte)'\n' or (byte)'\r'))
+            {
+                return null;
+            }
+            for (var at = span.IndexOf((byte)'\n'); at >= 0;)
+            {
+                lineEnds.Add(position + at);
+                var next = span[(at + 1)..].IndexOf((byte)'\n');
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+            previous = span[^1];
+            position += read;
+        }
+        if (lineEnds.Count < parts * 2)
+        {
+            return null;
+        }
+        if (lineEnds[^1] != length - 1)
+        {
+            lineEnds.Add(length - 1); // a last line without a line end
+        }
+        // Line 0 is the header; data lines 1.. are shared out, each part ending at a line end.
+        var result = new List<(long, long, int)>();
+        var dataLines = lineEnds.Count - 1;
+        var firstLine = 1;
+        for (var k = 0; k < parts; k++)
+        {
+            var lastLine = (int)((long)dataLines * (k + 1) / parts);
+            if (lastLine < firstLine)
+            {
+                continue;
+            }
+            result.Add((lineEnds[firstLine - 1] + 1, Math.Min(lineEnds[lastLine] + 1, length), firstLine + 1));
+            firstLine = lastLine + 1;
+        }
+        return result;
+    }
+
+    /// <summary>The rows of one part (<see cref="Parts"/>), <paramref name="width"/> cells each, numbered from its first row.</summary>
+    public IEnumerable<(int Row, string[] Cells)> CsvRows(long from, long to, int firstRow, int width)
+    {
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        stream.Position = from;
+        using var reader = new StreamReader(new RangeStream(stream, to - from), Encoding!, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var options = new CsvDataReaderOptions { HasHeaders = false, Delimiter = ',', BufferSize = 1 << 16 };
+        using var csv = CsvDataReader.Create(reader, options);
+        var row = firstRow - 1;
+        while (csv.Read())
+        {
+            row++;
+            var cells = new string[width];
+            for (var i = 0; i < cells.Length; i++)
+            {
+                cells[i] = i < csv.RowFieldCount ? csv.GetString(i) : "";
+            }
+            yield return (row, cells);
+        }
+    }
+
+    /// <summary>At most <c>length</c> bytes of a stream, from where it stands.</summary>
+    private sealed class RangeStream(Stream inner, long length) : Stream
+    {
+        private long _left = length;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_left <= 0)
+            {
+                return 0;
+            }
+            var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
+            _left -= read;
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private IEnumerable<(int, string[])> SpreadsheetRows(Action<string[]> onHeader)
     {
         using var document = SpreadsheetDocument.Open(Path, false);

@@ -96,15 +96,92 @@ public static class FileSnapshot
         }
     }
 
-    private static void ReadRegistryFile(string path, TabularFile file, FileKind kind, LoadContext context, Drafts drafts)
+    private static void ReadRegistryFile(string path, TabularFile file, FileKind kind, LoadContext context, Drafts drafts, IDictionary<string, double>? timings, long partBytes)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         string[] header = [];
+        // A large file is read in parts, one per core (the identity codes fill the context: never split).
+        var parts = kind is IdentityCodesKind ? null : file.Parts(Math.Max(2, Environment.ProcessorCount), partBytes);
+        if (parts is null)
+        {
+            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, context), drafts);
+        }
+        else
+        {
+            foreach (var _ in file.Rows(h => header = h))
+            {
+                break; // the header only
+            }
+            var persons = kind is PersonsKind;
+            var results = new (List<object> Read, LoadContext Context, InvalidDataException? Error)[parts.Count];
+            Parallel.For(0, parts.Count, k =>
+            {
+                // Persons fill the context with who is known; each part fills its own, joined in file order below.
+                var own = new LoadContext
+                {
+                    KnownPersons = persons ? new HashSet<string>(StringComparer.Ordinal) : context.KnownPersons,
+                    PsnNoByCertno = persons ? new Dictionary<string, string>(StringComparer.Ordinal) : context.PsnNoByCertno,
+                    IdentityCodes = context.IdentityCodes,
+                    KnownCounties = context.KnownCounties,
+                };
+                var (from, to, firstRow) = parts[k];
+                try
+                {
+                    results[k] = (ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own), own, null);
+                }
+                catch (InvalidDataException e)
+                {
+                    results[k] = ([], own, e);
+                }
+            });
+            if (results.FirstOrDefault(r => r.Error is not null).Error is { } error)
+            {
+                throw error;
+            }
+            // A key in two parts is a duplicate neither part saw: the whole file is read again for the exact row.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            if (results.Any(r => r.Context.SeenKeys.Any(key => !seen.Add(key))))
+            {
+                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, new LoadContext
+                {
+                    KnownPersons = persons ? [] : context.KnownPersons,
+                    PsnNoByCertno = persons ? [] : context.PsnNoByCertno,
+                    IdentityCodes = context.IdentityCodes,
+                    KnownCounties = context.KnownCounties,
+                });
+            }
+            foreach (var (read, own, _) in results)
+            {
+                if (persons)
+                {
+                    context.KnownPersons.UnionWith(own.KnownPersons);
+                    foreach (var (certno, psn) in own.PsnNoByCertno)
+                    {
+                        context.PsnNoByCertno.TryAdd(certno, psn);
+                    }
+                }
+                context.Warnings.AddRange(own.Warnings);
+                Merge(kind, read, drafts);
+            }
+        }
+        if (timings is not null)
+        {
+            lock (timings)
+            {
+                timings["registry: " + kind.Name] = watch.Elapsed.TotalSeconds;
+            }
+        }
+    }
+
+    /// <summary>Checks and keeps rows; the first bad row stops the read with its row, column, value and reason.</summary>
+    private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context)
+    {
         RowReader? reader = null;
         var read = new List<object>();
         var pool = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (row, cells) in file.Rows(h => header = h))
+        foreach (var (row, cells) in rows)
         {
-            reader ??= new RowReader(header, kind.Aliases, file.IsSpreadsheet);
+            reader ??= new RowReader(header(), kind.Aliases, spreadsheet);
             reader.Next(row, cells);
             var values = kind.Parse(reader, context)!;
             if (reader.Errors.Count > 0)
@@ -126,11 +203,13 @@ public static class FileSnapshot
                     break;
             }
         }
-        Merge(kind, read, drafts);
+        return read;
     }
 
     /// <param name="timings">When given, receives the seconds spent on the registry files and on the settlements.</param>
-    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null)
+    /// <param name="partBytes">Files at least this large are read in parallel parts (tests make it small).</param>
+    public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null,
+        long partBytes = 16 << 20)
     {
         if (!Directory.Exists(folder))
         {
@@ -178,7 +257,7 @@ public static class FileSnapshot
             }
             else if (first.Contains(kind.Name))
             {
-                ReadRegistryFile(path, file, kind, context, drafts);
+                ReadRegistryFile(path, file, kind, context, drafts, timings, partBytes);
             }
             else
             {
@@ -194,7 +273,7 @@ public static class FileSnapshot
                 IdentityCodes = context.IdentityCodes,
                 KnownCounties = context.KnownCounties,
             };
-            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, drafts);
+            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, drafts, timings, partBytes);
         });
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;

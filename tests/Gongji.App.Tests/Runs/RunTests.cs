@@ -61,6 +61,35 @@ public class RunTests(PostgresServer postgres)
         Assert.Equal(expected.Count, actual.Count);
     }
 
+    [Fact]
+    public void Registry_files_read_in_parts_give_the_same_input_and_the_same_first_error()
+    {
+        var folder = DemoData.Write("330108", 600, 2024);
+        var whole = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        var inParts = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: 1));
+        Assert.Equal(Totals(whole), Totals(inParts));
+
+        // A psn_no in both halves of persons.csv: neither part sees it twice, the join does.
+        var persons = Path.Combine(folder, "persons.csv");
+        var lines = File.ReadAllLines(persons).ToList();
+        lines.Add(lines[3]);
+        File.WriteAllLines(persons, lines);
+        var expected = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters)).Message;
+        var actual = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: 1)).Message;
+        Assert.Contains($"row {lines.Count}", expected);
+        Assert.Contains("appears twice", expected);
+        Assert.Equal(expected, actual);
+
+        // A bad value late in the file is named by its row when a later part reads it.
+        lines.RemoveAt(lines.Count - 1);
+        var cells = lines[^2].Split(',');
+        cells[5] = "1970-13-01"; // brdy
+        lines[^2] = string.Join(',', cells);
+        File.WriteAllLines(persons, lines);
+        var bad = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: 1)).Message;
+        Assert.Contains($"row {lines.Count - 1}, column brdy, value '1970-13-01'", bad);
+    }
+
     [Theory]
     [InlineData("330108")]
     [InlineData("331127")]
