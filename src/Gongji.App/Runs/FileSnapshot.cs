@@ -278,22 +278,50 @@ public static class FileSnapshot
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
-        var ids = persons.Select(p => p.PsnNo).ToHashSet(StringComparer.Ordinal);
-        var identities = drafts.Identities.Where(i => ids.Contains(i.PsnNo)).ToLookup(i => i.PsnNo, i => i.Identity, StringComparer.Ordinal);
-        var anyEnrolments = drafts.Enrolments.Count > 0;
-        var enrolments = drafts.Enrolments.Where(e => ids.Contains(e.PsnNo)).ToLookup(e => e.PsnNo, e => e.Range, StringComparer.Ordinal);
-
-        var personList = persons.Select(p => new Person
+        var indexOf = new Dictionary<string, int>(persons.Count, StringComparer.Ordinal);
+        for (var i = 0; i < persons.Count; i++)
         {
-            PsnNo = p.PsnNo,
-            HouseholdId = p.HouseholdId is { } hid && households.ContainsKey(hid) ? hid : null,
-            Region = RegionOf(p.HouseholdId, p.Insuplc)!,
-            Insutype = p.Insutype ?? "390",
-            HukouRegion = p.Hukou,
-            InsuredSince = p.InsuredSince,
-            Enrolments = anyEnrolments ? enrolments[p.PsnNo].ToList() : null,
-            Identities = identities[p.PsnNo].ToList(),
-        }).ToList();
+            indexOf.TryAdd(persons[i].PsnNo, i);
+        }
+        // Identities and enrolments sorted out to their people by one look-up each (file order kept).
+        var identitiesOf = new List<Identity>?[persons.Count];
+        foreach (var (psn, identity) in drafts.Identities)
+        {
+            if (indexOf.TryGetValue(psn, out var i))
+            {
+                (identitiesOf[i] ??= []).Add(identity);
+            }
+        }
+        var anyEnrolments = drafts.Enrolments.Count > 0;
+        var enrolmentsOf = new List<DateRange>?[persons.Count];
+        foreach (var (psn, range) in drafts.Enrolments)
+        {
+            if (indexOf.TryGetValue(psn, out var i))
+            {
+                (enrolmentsOf[i] ??= []).Add(range);
+            }
+        }
+        var personArray = new Person[persons.Count];
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, persons.Count, 16384), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var p = persons[i];
+                personArray[i] = new Person
+                {
+                    PsnNo = p.PsnNo,
+                    HouseholdId = p.HouseholdId is { } hid && households.ContainsKey(hid) ? hid : null,
+                    Region = RegionOf(p.HouseholdId, p.Insuplc)!,
+                    Insutype = p.Insutype ?? "390",
+                    HukouRegion = p.Hukou,
+                    InsuredSince = p.InsuredSince,
+                    Enrolments = anyEnrolments ? enrolmentsOf[i] ?? (IReadOnlyList<DateRange>)[] : null,
+                    Identities = identitiesOf[i] ?? (IReadOnlyList<Identity>)[],
+                };
+            }
+        });
+        var personList = personArray.ToList();
+        var ids = new HashSet<string>(indexOf.Keys, StringComparer.Ordinal);
         var householdList = personList.Where(p => p.HouseholdId is not null).GroupBy(p => p.HouseholdId!, StringComparer.Ordinal).Select(g => new Household
         {
             Id = g.Key,
