@@ -166,7 +166,7 @@ public static class Benchmark
     private static async Task LoadAsync(string name, GongjiStore store, string folder, Action<string, double, string, string> add)
     {
         var loader = new Loader(store, TimeProvider.System);
-        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")).Where(p => !p.EndsWith("settlements.csv", StringComparison.Ordinal) && !p.EndsWith("fee_details.csv", StringComparison.Ordinal)))
+        foreach (var path in Loader.OrderForLoading(Directory.GetFiles(folder, "*.csv")).Where(p => !p.EndsWith(".errors.csv", StringComparison.Ordinal) && !p.EndsWith("settlements.csv", StringComparison.Ordinal) && !p.EndsWith("fee_details.csv", StringComparison.Ordinal)))
         {
             var r = await loader.LoadAsync(path);
             if (!r.Succeeded)

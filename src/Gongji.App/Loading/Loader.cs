@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using Gongji.Reference;
 using Gongji.Store;
 using Microsoft.EntityFrameworkCore;
@@ -58,45 +59,74 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         long batchId = 0;
         var rows = 0;
         var errors = new List<RowError>();
-        foreach (var (row, cells) in file.Rows(h => header = h))
+        using var rowsOfFile = file.Rows(h => header = h).GetEnumerator();
+        if (rowsOfFile.MoveNext())
         {
-            if (reader is null)
+            kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: cannot tell which data.md file this is from its name or header ({string.Join(",", header.Take(8))})");
+            if (OnlyPayer is not null && kind is not AidsKind)
             {
-                kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: cannot tell which data.md file this is from its name or header ({string.Join(",", header.Take(8))})");
-                if (OnlyPayer is not null && kind is not AidsKind)
+                throw new UnauthorizedAccessException($"您的角色只能导入其他渠道支付记录 aids（{OnlyPayer}），不能导入 {kind.Name}");
+            }
+            reader = new RowReader(header, kind.Aliases, file.IsSpreadsheet);
+            CheckHeader(kind, reader, errors);
+            batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
+            writer = TableWriter.Create(store, connection, tx, kind, batchId);
+            // Two workers: one reads and checks the rows (and fingerprints them), the other writes
+            // what it is handed, in file order. After the first bad row nothing more is handed over.
+            var checkedRows = Channel.CreateBounded<(object?[] Values, string Hash)>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var (readerOfRows, kindOfRows) = (reader, kind);
+            var checking = Task.Run(async () =>
+            {
+                try
                 {
-                    throw new UnauthorizedAccessException($"您的角色只能导入其他渠道支付记录 aids（{OnlyPayer}），不能导入 {kind.Name}");
+                    do
+                    {
+                        var (row, cells) = rowsOfFile.Current;
+                        readerOfRows.Next(row, cells);
+                        var values = kindOfRows.Parse(readerOfRows, context)!;
+                        if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
+                        {
+                            readerOfRows.Error("payer", payer, $"您的角色只能录入 {OnlyPayer} 的支付记录 (this account enters {OnlyPayer} aids only)");
+                        }
+                        rows++;
+                        if (errors.Count == 0 && readerOfRows.Errors.Count == 0)
+                        {
+                            await checkedRows.Writer.WriteAsync((values, TableWriter.ContentHash(values)), stop.Token);
+                        }
+                        if (rows % 50_000 == 0)
+                        {
+                            Progress?.Report((path, rows, Math.Max(total, rows)));
+                        }
+                    }
+                    while (rowsOfFile.MoveNext());
                 }
-                reader = new RowReader(header, kind.Aliases, file.IsSpreadsheet);
-                CheckHeader(kind, reader, errors);
-                batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
-                writer = TableWriter.Create(store, connection, tx, kind, batchId);
-            }
-            reader.Next(row, cells);
-            var values = kind!.Parse(reader, context)!;
-            if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
+                finally
+                {
+                    checkedRows.Writer.TryComplete();
+                }
+            }, stop.Token);
+            try
             {
-                reader.Error("payer", payer, $"您的角色只能录入 {OnlyPayer} 的支付记录 (this account enters {OnlyPayer} aids only)");
+                await foreach (var (values, hash) in checkedRows.Reader.ReadAllAsync(ct))
+                {
+                    await writer.WriteAsync(values, hash, ct);
+                }
             }
-            rows++;
-            if (errors.Count == 0 && reader.Errors.Count == 0)
+            catch
             {
-                await writer!.WriteAsync(values, ct); // after the first bad row nothing more is written
+                await stop.CancelAsync(); // the writing failed: the checking stops too
+                await Task.WhenAny(checking);
+                throw;
             }
-            if (rows % 50_000 == 0)
-            {
-                Progress?.Report((path, rows, Math.Max(total, rows)));
-            }
+            await checking;
+            errors.AddRange(reader.Errors);
         }
-        if (reader is null)
+        else
         {
             kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: empty file with no recognisable header");
             batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
             writer = TableWriter.Create(store, connection, tx, kind, batchId);
-        }
-        else
-        {
-            errors.AddRange(reader.Errors);
         }
         var errorFile = path + ".errors.csv";
         if (errors.Count > 0)

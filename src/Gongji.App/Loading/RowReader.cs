@@ -91,6 +91,15 @@ public sealed class RowReader
         {
             return null;
         }
+        if (TryPlainFen(v, out var plain))
+        {
+            if (!allowNegative && plain < 0)
+            {
+                Error(field, v, "must not be negative");
+                return null;
+            }
+            return plain; // the common case (digits, a point, two decimals at most), without decimal.Parse
+        }
         var cleaned = v.Replace(",", "", StringComparison.Ordinal).Replace("，", "", StringComparison.Ordinal);
         if (!decimal.TryParse(cleaned, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var yuan))
         {
@@ -108,6 +117,49 @@ public sealed class RowReader
             return null;
         }
         return (long)(yuan * 100m);
+    }
+
+    /// <summary>[+-]digits[.d[d]]: whole fen; anything else (separators, exponents, odd forms) goes the general way.</summary>
+    private static bool TryPlainFen(string v, out long fen)
+    {
+        fen = 0;
+        var i = v.Length > 0 && v[0] is '-' or '+' ? 1 : 0;
+        var negative = i == 1 && v[0] == '-';
+        var start = i;
+        long whole = 0;
+        for (; i < v.Length && char.IsAsciiDigit(v[i]); i++)
+        {
+            whole = (whole * 10) + (v[i] - '0');
+        }
+        var digits = i - start;
+        if (digits == 0 || digits > 15)
+        {
+            return false;
+        }
+        long cents = 0;
+        if (i < v.Length)
+        {
+            var decimals = v.Length - i - 1;
+            if (v[i] != '.' || decimals is < 1 or > 2)
+            {
+                return false;
+            }
+            for (var k = 1; k <= 2; k++)
+            {
+                var c = k <= decimals ? v[i + k] : '0';
+                if (!char.IsAsciiDigit(c))
+                {
+                    return false;
+                }
+                cents = (cents * 10) + (c - '0');
+            }
+        }
+        fen = (whole * 100) + cents;
+        if (negative)
+        {
+            fen = -fen;
+        }
+        return true;
     }
 
     public DateOnly? Date(string field, bool required = false)
@@ -137,7 +189,7 @@ public sealed class RowReader
         return null;
     }
 
-    private static bool TryIsoDate(string v, out DateOnly date)
+    private static bool TryIsoDate(ReadOnlySpan<char> v, out DateOnly date)
     {
         date = default;
         for (var i = 0; i < 10; i++)
@@ -158,12 +210,41 @@ public sealed class RowReader
         return true;
     }
 
+    private static bool TryIsoTimestamp(string v, out DateTime time)
+    {
+        time = default;
+        if (v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' || v[16] != ':' || !TryIsoDate(v.AsSpan(0, 10), out var date))
+        {
+            return false;
+        }
+        for (var i = 11; i < 19; i++)
+        {
+            if (i is not (13 or 16) && !char.IsAsciiDigit(v[i]))
+            {
+                return false;
+            }
+        }
+        var hour = ((v[11] - '0') * 10) + (v[12] - '0');
+        var minute = ((v[14] - '0') * 10) + (v[15] - '0');
+        var second = ((v[17] - '0') * 10) + (v[18] - '0');
+        if (hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+        time = date.ToDateTime(new TimeOnly(hour, minute, second));
+        return true;
+    }
+
     public DateTime? Timestamp(string field, bool required = false)
     {
         var v = required ? Required(field) : Text(field);
         if (v is null)
         {
             return null;
+        }
+        if (v.Length == 19 && TryIsoTimestamp(v, out var iso))
+        {
+            return iso; // yyyy-MM-dd HH:mm:ss, the platform's own form, without the general parser
         }
         if (DateTime.TryParseExact(v, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
         {
