@@ -380,7 +380,11 @@ public sealed class SettlementsKind : FileKind
         var overlmt = row.Fen("overlmt_selfpay", required: true, negativeAllowed);
         var preself = row.Fen("preselfpay_amt", required: true, negativeAllowed);
         var hifp = row.Fen("hifp_pay", required: true, negativeAllowed);
-        var funds = FundFields.ToDictionary(f => f, f => f == "hifp_pay" ? hifp : row.Fen(f, false, negativeAllowed));
+        var funds = new long?[FundFields.Length];
+        for (var f = 0; f < FundFields.Length; f++)
+        {
+            funds[f] = f == 0 ? hifp : row.Fen(FundFields[f], false, negativeAllowed);
+        }
         var scope = row.Fen("inscp_scp_amt", false, negativeAllowed);
         if (scope is null && sum is not null && fulamt is not null && overlmt is not null && preself is not null)
         {
@@ -391,7 +395,11 @@ public sealed class SettlementsKind : FileKind
             row.Error("inscp_scp_amt", Yuan(sc), $"greater than medfee_sumamt {Yuan(sm)}");
         }
         var fundSum = row.Fen("fund_pay_sumamt", false, negativeAllowed);
-        var computedFunds = funds.Values.Sum(v => v ?? 0);
+        long computedFunds = 0;
+        foreach (var fund in funds)
+        {
+            computedFunds += fund ?? 0;
+        }
         if (fundSum is { } fs && fs != computedFunds)
         {
             row.Error("fund_pay_sumamt", Yuan(fs), $"differs from the sum of the fund columns {Yuan(computedFunds)}");
@@ -428,8 +436,8 @@ public sealed class SettlementsKind : FileKind
         return
         [
             id, psn, time, time?.Year, medType, sum, fulamt, overlmt, preself, scope,
-            hifp, funds["hifmi_pay"] ?? 0, funds["hifob_pay"] ?? 0, funds["cvlserv_pay"] ?? 0, funds["hifes_pay"] ?? 0, funds["hifdm_pay"] ?? 0,
-            funds["maf_pay"] ?? 0, funds["oth_pay"] ?? 0, fundSum, psnPart, row.Fen("acct_pay"), row.Fen("psn_cash_pay"),
+            hifp, funds[1] ?? 0, funds[2] ?? 0, funds[3] ?? 0, funds[4] ?? 0, funds[5] ?? 0,
+            funds[6] ?? 0, funds[7] ?? 0, fundSum, psnPart, row.Fen("acct_pay"), row.Fen("psn_cash_pay"),
             reversal, init, row.Bool("referral_compliant", true), exclusion.Id(),
             row.Text("mdtrt_id"), certno, row.Text("insutype"), row.Division("insu_admdvs", false, RowReader.County), row.Text("fixmedins_code"),
             row.Text("fixmedins_name"), row.Text("hosp_lv"), row.Date("begndate"), row.Date("enddate"), row.Text("dise_no"), row.Text("dise_name"),

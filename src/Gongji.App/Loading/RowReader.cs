@@ -46,19 +46,38 @@ public sealed class RowReader
     {
         Row = row;
         _cells = cells;
+        _asked = 0;
     }
 
     private string ColumnName(string field) => _columns.TryGetValue(field, out var i) ? _header[i] : field;
 
     public void Error(string field, string value, string reason) => Errors.Add(new RowError(Row, ColumnName(field), value, reason));
 
+    // A parser asks for the same fields in the same order on every row: the n-th question of the row
+    // before is checked first, by reference, before any dictionary.
+    private readonly List<(string Field, int Index)> _order = [];
+    private int _asked;
+
     private int IndexOf(string field)
     {
+        if (_asked < _order.Count && ReferenceEquals(_order[_asked].Field, field))
+        {
+            return _order[_asked++].Index;
+        }
         if (!_byReference.TryGetValue(field, out var i))
         {
             i = _columns.TryGetValue(field, out var found) ? found : -1;
             _byReference[field] = i;
         }
+        if (_asked < _order.Count)
+        {
+            _order[_asked] = (field, i);
+        }
+        else if (_order.Count < 256)
+        {
+            _order.Add((field, i));
+        }
+        _asked++;
         return i;
     }
 
