@@ -16,7 +16,8 @@ public static class ResultFiles
     /// <summary>Excel's last row: a table longer than this is written as CSV only.</summary>
     public const int SpreadsheetRowLimit = 1_048_575;
 
-    public static IReadOnlyList<string> Write(RegionYearResult result, string regionCode, string folder, bool spreadsheets = true)
+    /// <param name="peoplePerBlock">How many people's settlement lines are formatted as one block (tests make it small).</param>
+    public static IReadOnlyList<string> Write(RegionYearResult result, string regionCode, string folder, bool spreadsheets = true, int peoplePerBlock = 4096)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
@@ -27,7 +28,7 @@ public static class ResultFiles
             // and person_totals one per person: both are written as bytes straight from the results.
             var count = name switch
             {
-                "settlement_payers" => WriteSettlementPayers(csv, header, result),
+                "settlement_payers" => WriteSettlementPayers(csv, header, result, peoplePerBlock),
                 "person_totals" => WritePersonTotals(csv, header, result),
                 _ => WriteCsv(csv, header, rows),
             };
@@ -62,26 +63,58 @@ public static class ResultFiles
             result.Indicators.Select(i => new[] { regionCode, Year(result), i.Id, i.Value.ToString("0.0000", CultureInfo.InvariantCulture), i.Target?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "" }));
     }
 
-    /// <summary>The same lines as <see cref="RegionYearResult.SettlementLines"/>, as UTF-8 bytes without an object per line.</summary>
-    private static long WriteSettlementPayers(string path, string[] header, RegionYearResult result)
+    /// <summary>
+    /// The same lines as <see cref="RegionYearResult.SettlementLines"/>, as UTF-8 bytes without an
+    /// object per line. Blocks of people are formatted in parallel and written in their order.
+    /// </summary>
+    private static long WriteSettlementPayers(string path, string[] header, RegionYearResult result, int peoplePerBlock)
     {
-        using var csv = new Utf8CsvWriter(path, header);
+        var perBlock = Math.Max(1, peoplePerBlock);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
+        using (var head = new Utf8CsvWriter(file, header))
+        {
+        }
+        var blocks = (result.Persons.Count + perBlock - 1) / perBlock;
+        var window = Math.Max(2, Environment.ProcessorCount * 2);
+        var formatted = new (MemoryStream Bytes, long Lines)[window];
+        long lines = 0;
+        for (var first = 0; first < blocks; first += window)
+        {
+            var count = Math.Min(window, blocks - first);
+            Parallel.For(0, count, k =>
+            {
+                var bytes = new MemoryStream();
+                using var csv = new Utf8CsvWriter(bytes, null);
+                var from = (first + k) * perBlock;
+                formatted[k] = (bytes, SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock)));
+            });
+            for (var k = 0; k < count; k++)
+            {
+                formatted[k].Bytes.Position = 0;
+                formatted[k].Bytes.CopyTo(file);
+                lines += formatted[k].Lines;
+                formatted[k] = default;
+            }
+        }
+        return lines;
+    }
+
+    private static long SettlementPayerLines(Utf8CsvWriter csv, RegionYearResult result, int fromPerson, int toPerson)
+    {
         var table = result.Columns.Table;
-        var funds = new[] { Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund };
-        var fundIds = funds.Select(f => Utf8CsvWriter.Field(f.Id())).ToArray();
-        var fundTail = Utf8CsvWriter.Fields("", "医保结算", "医保结算数据");
         // Rule, ratio and clause of a medical-assistance line depend only on the policy and the identity.
         var maText = new Dictionary<(object Policy, Engine.Rules.Standing Standing), (byte[] Ratio, byte[] Tail)>();
         long lines = 0;
-        foreach (var person in result.Persons)
+        for (var p = fromPerson; p < toPerson; p++)
         {
+            var person = result.Persons[p];
             var psn = Utf8CsvWriter.Field(person.PsnNo);
             for (var k = person.RowStart; k < person.RowEnd; k++)
             {
                 var row = result.Order[k];
-                for (var f = 0; f < funds.Length; f++)
+                for (var f = 0; f < SettlementFunds.Length; f++)
                 {
-                    var amount = table.Fund(row, funds[f]);
+                    var amount = table.Fund(row, SettlementFunds[f]);
                     if (amount == 0)
                     {
                         continue;
@@ -90,12 +123,12 @@ public static class ResultFiles
                     csv.Put(","u8);
                     csv.Put(psn);
                     csv.Put(","u8);
-                    csv.Put(fundIds[f]);
+                    csv.Put(SettlementFundIds[f]);
                     csv.Put(","u8);
                     csv.Fen(table.Sum[row]);
                     csv.Put(",,"u8);
                     csv.Fen(amount);
-                    csv.Put(fundTail);
+                    csv.Put(SettlementFundTail);
                     csv.EndLine();
                     lines++;
                 }
@@ -134,6 +167,10 @@ public static class ResultFiles
         return lines;
     }
 
+    private static readonly Payer[] SettlementFunds = [Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund];
+    private static readonly byte[][] SettlementFundIds = [.. SettlementFunds.Select(f => Utf8CsvWriter.Field(f.Id()))];
+    private static readonly byte[] SettlementFundTail = Utf8CsvWriter.Fields("", "医保结算", "医保结算数据");
+
     /// <summary>The rows of person_totals as <see cref="Tables"/> gives them, as UTF-8 bytes without a string per cell.</summary>
     private static long WritePersonTotals(string path, string[] header, RegionYearResult result)
     {
@@ -171,16 +208,24 @@ public static class ResultFiles
     /// <summary>A CSV file written as UTF-8 bytes (with BOM, CRLF), amounts formatted from whole fen.</summary>
     private sealed class Utf8CsvWriter : IDisposable
     {
-        private readonly FileStream _stream;
-        private readonly byte[] _buffer = new byte[1 << 20];
+        private readonly Stream _stream;
+        private readonly bool _ownsStream;
+        private readonly byte[] _buffer = new byte[1 << 18];
         private int _at;
 
         public Utf8CsvWriter(string path, string[] header)
+            : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1), header) => _ownsStream = true;
+
+        /// <summary>Writes to <paramref name="stream"/> (left open), starting with the BOM and header when one is given.</summary>
+        public Utf8CsvWriter(Stream stream, string[]? header)
         {
-            _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-            Put(Encoding.UTF8.Preamble);
-            Put(Fields(header));
-            EndLine();
+            _stream = stream;
+            if (header is not null)
+            {
+                Put(Encoding.UTF8.Preamble);
+                Put(Fields(header));
+                EndLine();
+            }
         }
 
         public static byte[] Field(string field) => Encoding.UTF8.GetBytes(Loading.Loader.Csv(field));
@@ -232,7 +277,10 @@ public static class ResultFiles
         public void Dispose()
         {
             Flush();
-            _stream.Dispose();
+            if (_ownsStream)
+            {
+                _stream.Dispose();
+            }
         }
     }
 
