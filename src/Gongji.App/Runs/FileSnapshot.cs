@@ -339,6 +339,13 @@ public static class FileSnapshot
         foreach (var path in settlementFiles)
         {
             var (read, reader) = SettlementFileReader.Read(path, ids, year, othersAreErrors: false);
+            if (timings is not null)
+            {
+                foreach (var (phase, seconds) in reader.Timings)
+                {
+                    timings["settlements: " + phase] = seconds;
+                }
+            }
             if (reader.ErrorCount > 0)
             {
                 Loader.WriteErrorFile(path + ".errors.csv", reader.Errors);

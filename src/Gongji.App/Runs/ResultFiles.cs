@@ -76,24 +76,25 @@ public static class ResultFiles
         }
         var blocks = (result.Persons.Count + perBlock - 1) / perBlock;
         var window = Math.Max(2, Environment.ProcessorCount * 2);
-        var formatted = new (MemoryStream Bytes, long Lines)[window];
+        // One buffer per block of the window, kept from window to window (a new one per block would
+        // cost gigabytes of fresh memory over a city-year).
+        var slots = Enumerable.Range(0, window).Select(_ => new MemoryStream()).ToArray();
+        var slotLines = new long[window];
         long lines = 0;
         for (var first = 0; first < blocks; first += window)
         {
             var count = Math.Min(window, blocks - first);
             Parallel.For(0, count, k =>
             {
-                var bytes = new MemoryStream();
-                using var csv = new Utf8CsvWriter(bytes, null);
+                slots[k].SetLength(0);
+                using var csv = new Utf8CsvWriter(slots[k], null);
                 var from = (first + k) * perBlock;
-                formatted[k] = (bytes, SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock)));
+                slotLines[k] = SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock));
             });
             for (var k = 0; k < count; k++)
             {
-                formatted[k].Bytes.Position = 0;
-                formatted[k].Bytes.CopyTo(file);
-                lines += formatted[k].Lines;
-                formatted[k] = default;
+                file.Write(slots[k].GetBuffer(), 0, (int)slots[k].Length);
+                lines += slotLines[k];
             }
         }
         return lines;
@@ -210,7 +211,7 @@ public static class ResultFiles
     {
         private readonly Stream _stream;
         private readonly bool _ownsStream;
-        private readonly byte[] _buffer = new byte[1 << 18];
+        private readonly byte[] _buffer = new byte[1 << 16];
         private int _at;
 
         public Utf8CsvWriter(string path, string[] header)
