@@ -192,11 +192,13 @@ public static class PayerEngine
         }
         // A reversal names its original by setl_id: compare hashes of the UTF-8 bytes first, the text on a hit.
         var reversedHashes = reversed.Select(id => System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id))).ToHashSet();
-        // A bitmap of the hashes' low bits, small enough for the cache, turns most rows away before the set.
-        var maybeReversed = new ulong[1 << 14];
+        // A bitmap of the hashes' low bits, about 16 bits per reversal and small enough for the cache,
+        // turns most rows away before the set.
+        var words = (int)Math.Min(1 << 14, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, reversed.Count / 4)));
+        var maybeReversed = new ulong[words];
         foreach (var hash in reversedHashes)
         {
-            maybeReversed[(hash >> 6) & ((1 << 14) - 1)] |= 1UL << (int)(hash & 63);
+            maybeReversed[(int)(hash >> 6) & (words - 1)] |= 1UL << (int)(hash & 63);
         }
         var from = new DateTime(year, 1, 1).Ticks;
         var to = new DateTime(year + 1, 1, 1).Ticks;
@@ -212,7 +214,7 @@ public static class PayerEngine
             if (reversed.Count > 0)
             {
                 var hash = System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row));
-                if ((maybeReversed[(hash >> 6) & ((1 << 14) - 1)] & (1UL << (int)(hash & 63))) != 0 && reversedHashes.Contains(hash) && reversed.Contains(table.SetlId(row)))
+                if ((maybeReversed[(int)(hash >> 6) & (words - 1)] & (1UL << (int)(hash & 63))) != 0 && reversedHashes.Contains(hash) && reversed.Contains(table.SetlId(row)))
                 {
                     return;
                 }
@@ -623,10 +625,15 @@ public static class PayerEngine
     private sealed class Notices
     {
         private readonly SortedSet<string> _texts = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<(string County, string Key), byte> _given = new();
+        private ConcurrentDictionary<(string County, string Key), byte>? _given;
 
         /// <summary>True the first time a county's notice of this key is asked for; a look-up without a lock after that.</summary>
-        public bool First(string county, string key) => !_given.ContainsKey((county, key)) && _given.TryAdd((county, key), 0);
+        public bool First(string county, string key)
+        {
+            // Made at the first question: one household's recompute usually asks none.
+            var given = _given ?? Interlocked.CompareExchange(ref _given, new(), null) ?? _given;
+            return !given.ContainsKey((county, key)) && given.TryAdd((county, key), 0);
+        }
 
         public void Add(string text)
         {
