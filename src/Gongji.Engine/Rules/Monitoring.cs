@@ -52,8 +52,11 @@ public static class Monitoring
             return 0;
         }
         var yearRange = DateRange.Year(year);
-        // Days of the year that need cover: each identity's days, less the month it begins in.
-        Span<bool> needed = stackalloc bool[366];
+        var first = yearRange.From.DayNumber;
+        // Days of the year that need cover: each identity's days, less the month it begins in; then
+        // each enrolment's days are taken off, and what is left is the gap.
+        Span<bool> uncovered = stackalloc bool[366];
+        uncovered.Clear();
         var any = false;
         for (var n = 0; n < person.Identities.Count; n++)
         {
@@ -64,9 +67,9 @@ public static class Monitoring
             }
             var graceEnd = new DateOnly(identity.Validity.From.Year, identity.Validity.From.Month, 1).AddMonths(1);
             var from = held.From < graceEnd ? graceEnd : held.From;
-            for (var day = from; day <= held.To; day = day.AddDays(1))
+            if (from <= held.To)
             {
-                needed[day.DayOfYear - 1] = true;
+                uncovered[(from.DayNumber - first)..(held.To.DayNumber - first + 1)].Fill(true);
                 any = true;
             }
         }
@@ -74,28 +77,13 @@ public static class Monitoring
         {
             return 0;
         }
-        var gapDays = 0;
-        var first = yearRange.From;
-        for (var i = 0; i < 366; i++)
+        for (var n = 0; n < person.Enrolments.Count; n++)
         {
-            if (needed[i] && !IsEnrolled(person.Enrolments, first.AddDays(i)))
+            if (person.Enrolments[n].Intersect(yearRange) is { } covered)
             {
-                gapDays++;
+                uncovered[(covered.From.DayNumber - first)..(covered.To.DayNumber - first + 1)].Clear();
             }
         }
-        return gapDays;
-    }
-
-    private static bool IsEnrolled(IReadOnlyList<DateRange> enrolments, DateOnly day)
-    {
-        for (var n = 0; n < enrolments.Count; n++)
-        {
-            var e = enrolments[n];
-            if (e.Contains(day))
-            {
-                return true;
-            }
-        }
-        return false;
+        return uncovered.Count(true);
     }
 }

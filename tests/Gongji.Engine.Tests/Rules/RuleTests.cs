@@ -59,6 +59,41 @@ public class MonitoringTests
     [Fact]
     public void No_enrolment_data_means_enrolled_all_along() =>
         Assert.Equal(0, Monitoring.EnrollmentGapDays(Person("P", "330302", Id(IdentityType.Dibao, D(2024, 1, 1), D(2025, 1, 1))), 2024));
+
+    [Fact]
+    public void Gap_days_are_the_days_an_identity_needs_cover_and_no_enrolment_gives_it()
+    {
+        // The rule read day by day, against the computation by ranges, over random people and years.
+        static int DayByDay(Person person, int year)
+        {
+            var gaps = 0;
+            for (var day = new DateOnly(year, 1, 1); day.Year == year; day = day.AddDays(1))
+            {
+                var needs = person.Identities.Any(i => i.Validity.Contains(day) && day >= new DateOnly(i.Validity.From.Year, i.Validity.From.Month, 1).AddMonths(1));
+                if (needs && !person.Enrolments!.Any(e => e.Contains(day)))
+                {
+                    gaps++;
+                }
+            }
+            return gaps;
+        }
+        var random = new Random(11);
+        DateOnly Day() => new DateOnly(2022, 1, 1).AddDays(random.Next(365 * 4));
+        DateRange Range()
+        {
+            var (a, b) = (Day(), Day());
+            return a <= b ? new DateRange(a, b) : new DateRange(b, a);
+        }
+        for (var n = 0; n < 500; n++)
+        {
+            var identities = Enumerable.Range(0, random.Next(1, 4)).Select(_ => Range()).Select(r => Id(IdentityType.Dibao, r.From, r.To)).ToArray();
+            var person = Person("P", "330302", identities) with { Enrolments = [.. Enumerable.Range(0, random.Next(0, 4)).Select(_ => Range())] };
+            foreach (var year in new[] { 2023, 2024, 2025 })
+            {
+                Assert.Equal(DayByDay(person, year), Monitoring.EnrollmentGapDays(person, year));
+            }
+        }
+    }
 }
 
 public class TierRuleTests
