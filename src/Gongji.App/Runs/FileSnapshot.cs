@@ -322,6 +322,15 @@ public static class FileSnapshot
         });
         var personList = personArray.ToList();
         var ids = new HashSet<string>(indexOf.Keys, StringComparer.Ordinal);
+        // What was kept of the registry rows is in the people now: let it go before the settlements' columns come.
+        drafts.Persons.Clear();
+        drafts.Persons.TrimExcess();
+        drafts.Identities.Clear();
+        drafts.Identities.TrimExcess();
+        drafts.Enrolments.Clear();
+        drafts.Enrolments.TrimExcess();
+        persons.Clear();
+        persons.TrimExcess();
         var householdList = personList.Where(p => p.HouseholdId is not null).GroupBy(p => p.HouseholdId!, StringComparer.Ordinal).Select(g => new Household
         {
             Id = g.Key,
