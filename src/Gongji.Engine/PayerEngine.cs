@@ -534,7 +534,7 @@ public static class PayerEngine
         var warningBase = work?.Result.WarningBase ?? Money.Zero;
         if (assisted)
         {
-            var line = policy.Parameters.Money("warning.relapse_line");
+            var line = policy.RelapseLine ?? policy.Parameters.Money("warning.relapse_line"); // missing: refused as a defect of the parameters
             if (warningBase.IsPositive && warningBase >= line)
             {
                 (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.Relapse, group, warningBase, line, Monitoring.RelapseClause));
@@ -544,11 +544,11 @@ public static class PayerEngine
                 (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.EnrollmentGap, group, null, null, Monitoring.EnrollmentClause));
             }
         }
-        else if (policy.Parameters.Optional("warning.impoverishment_line") is { } line)
+        else if (policy.ImpoverishmentLine is { } line)
         {
-            if (warningBase.IsPositive && warningBase >= new Money(line))
+            if (warningBase.IsPositive && warningBase >= line)
             {
-                (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.Impoverishment, MonitoringGroup.Potential, warningBase, new Money(line), Monitoring.ImpoverishmentClause));
+                (warnings ??= []).Add(new Warning(person.PsnNo, WarningKind.Impoverishment, MonitoringGroup.Potential, warningBase, line, Monitoring.ImpoverishmentClause));
             }
         }
         else if (work is not null)

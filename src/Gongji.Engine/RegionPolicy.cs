@@ -53,6 +53,11 @@ public sealed class RegionPolicy
     /// <summary>The medical-assistance numbers, read once per region-year rather than per settlement.</summary>
     public AssistanceParameters? Assistance { get; }
 
+    /// <summary>The warning lines, read once per region-year rather than per person (null where unset).</summary>
+    public Money? RelapseLine { get; }
+
+    public Money? ImpoverishmentLine { get; }
+
     private RegionPolicy(string county, int year, IReadOnlyList<PolicyDocument> documents, DateRange inForce, IReadOnlyDictionary<string, decimal> overrides)
     {
         County = county;
@@ -70,6 +75,8 @@ public sealed class RegionPolicy
         HighCostResolution = Has(Wenzhou);
         HighCostSubsidy = Has(Jingning);
         LookbackMonths = (int)(Parameters.Optional("medical_assistance.illness_induced_lookback_months") ?? 0m);
+        RelapseLine = Parameters.Optional("warning.relapse_line") is { } relapse ? new Money(relapse) : null;
+        ImpoverishmentLine = Parameters.Optional("warning.impoverishment_line") is { } impoverishment ? new Money(impoverishment) : null;
         Assistance = MedicalAssistance switch
         {
             MedicalAssistanceSource.Hangzhou => new AssistanceParameters(
