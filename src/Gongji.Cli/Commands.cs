@@ -63,6 +63,10 @@ internal static class Commands
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        if (args[0] is "run" or "bench" or "load")
+        {
+            Loading.HugePages.AdviseRuntimeHeap(); // batch work over millions of rows: the heap in 2 MiB pages
+        }
         try
         {
             return args[0] switch
