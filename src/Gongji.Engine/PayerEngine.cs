@@ -125,13 +125,22 @@ public static class PayerEngine
 
         var classes = table.MedTypes.Select(MedTypes.Classify).ToArray();
         var results = new SettlementColumns(table, classes);
+        // Everyone's amounts by payer in one array, a slice each: a million people make one allocation, not a million.
+        var slot = new int[people.Count];
+        var working = 0;
+        for (var i = 0; i < people.Count; i++)
+        {
+            slot[i] = rowsByPerson.Rows(i).Length > 0 || aidsByPerson[i] is not null ? working++ : -1;
+        }
+        var amounts = new Money[working * Payers.Count];
         var workOf = new PersonWork?[people.Count];
         InParallel(people.Count, 4096, i =>
         {
-            if (rowsByPerson.Rows(i).Length > 0 || aidsByPerson[i] is not null)
+            if (slot[i] >= 0)
             {
                 var (person, policy, household) = people[i];
-                workOf[i] = new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? NoAids, input.Explain);
+                workOf[i] = new PersonWork(person, policy, household, results, rowsByPerson.Range(i), aidsByPerson[i] ?? NoAids, input.Explain,
+                    new ArraySegment<Money>(amounts, slot[i] * Payers.Count, Payers.Count));
             }
         });
         var works = workOf.OfType<PersonWork>().ToList();
@@ -659,8 +668,10 @@ public static class PayerEngine
         private List<PayerLine> Lines => _lines ??= [];
         private int[] _order = [];
 
-        public PersonWork(Person person, RegionPolicy policy, Household? household, SettlementColumns columns, (int Start, int End) rows, List<Aid> aids, bool explain)
+        public PersonWork(Person person, RegionPolicy policy, Household? household, SettlementColumns columns, (int Start, int End) rows, List<Aid> aids, bool explain,
+            ArraySegment<Money> byPayer)
         {
+            ByPayer = byPayer;
             Person = person;
             Policy = policy;
             Household = household;
@@ -675,7 +686,8 @@ public static class PayerEngine
         public RegionPolicy Policy { get; }
         public Household? Household { get; }
         public string? Township => Household?.Township ?? (Person.Region.Length >= 9 ? Person.Region[..9] : null);
-        public Money[] ByPayer { get; } = new Money[Payers.Count];
+        // A field, not a property: writing a payer goes to the shared array, not to a copy of the slice.
+        public ArraySegment<Money> ByPayer;
         public PersonYearResult Result { get; }
         public Money PersonalBurdenBeforeHousehold { get; private set; }
 

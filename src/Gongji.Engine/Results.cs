@@ -89,7 +89,7 @@ public sealed record SettlementResult(Settlement Settlement, Money MedicalAssist
 
 public sealed class PersonYearResult
 {
-    internal PersonYearResult(Person person, string? householdId, Money[] byPayer)
+    internal PersonYearResult(Person person, string? householdId, ArraySegment<Money> byPayer)
     {
         Person = person;
         HouseholdId = householdId;
@@ -103,7 +103,7 @@ public sealed class PersonYearResult
     public Money PolicyScopeAmount { get; internal set; }
 
     /// <summary>Every payer's total for the year; cap_fund holds this person's share of the household's cap.</summary>
-    public Money[] ByPayer { get; }
+    public ArraySegment<Money> ByPayer { get; }
 
     /// <summary>cases.md: total minus every payer except household-level tiers.</summary>
     public Money PersonalBurden { get; internal set; }
