@@ -6,7 +6,7 @@ namespace Gongji.Engine;
 /// <summary>
 /// Settlements as columns (struct of arrays): what the engine reads of tens of millions of them
 /// without an object per row. Amounts are whole fen; setl_id is kept as UTF-8 bytes in one pool.
-/// Built from <see cref="Settlement"/> records or appended to row by row by a fast file reader.
+/// Built from <see cref="Settlement"/> records, or filled in parallel by a fast file reader (<see cref="ForFill"/>).
 /// </summary>
 public sealed class SettlementTable
 {
@@ -225,59 +225,6 @@ public sealed class SettlementTable
         }
         Count = row + 1;
         return row;
-    }
-
-    /// <summary>
-    /// Appends another table's rows (a reader's chunk read in parallel), mapping its persons and
-    /// med_type codes onto this table's.
-    /// </summary>
-    public void Append(SettlementTable other)
-    {
-        var persons = new int[other._psnNos.Count];
-        for (var i = 0; i < persons.Length; i++)
-        {
-            persons[i] = PersonIndex(other._psnNos[i]);
-        }
-        var medTypes = new short[other._medTypes.Count];
-        for (var i = 0; i < medTypes.Length; i++)
-        {
-            medTypes[i] = MedTypeIndex(other._medTypes[i]);
-        }
-        var offset = Count;
-        var total = Count + other.Count;
-        while (Person.Length < total)
-        {
-            Grow();
-        }
-        if (_idPool.Length < _idPoolLength + other._idPoolLength)
-        {
-            Array.Resize(ref _idPool, _idPoolLength + other._idPoolLength);
-        }
-        Array.Copy(other._idPool, 0, _idPool, _idPoolLength, other._idPoolLength);
-        for (var row = 0; row < other.Count; row++)
-        {
-            Person[offset + row] = persons[other.Person[row]];
-            MedType[offset + row] = medTypes[other.MedType[row]];
-            IdStart[offset + row] = other.IdStart[row] + _idPoolLength;
-        }
-        _idPoolLength += other._idPoolLength;
-        Array.Copy(other.Time, 0, Time, offset, other.Count);
-        Array.Copy(other.Flags, 0, Flags, offset, other.Count);
-        Array.Copy(other.IdLength, 0, IdLength, offset, other.Count);
-        Array.Copy(other.Sum, 0, Sum, offset, other.Count);
-        Array.Copy(other.Scope, 0, Scope, offset, other.Count);
-        Array.Copy(other.Hifp, 0, Hifp, offset, other.Count);
-        Array.Copy(other.Hifmi, 0, Hifmi, offset, other.Count);
-        Array.Copy(other.Hifob, 0, Hifob, offset, other.Count);
-        Array.Copy(other.Cvlserv, 0, Cvlserv, offset, other.Count);
-        Array.Copy(other.Hifes, 0, Hifes, offset, other.Count);
-        Array.Copy(other.Oth, 0, Oth, offset, other.Count);
-        Array.Copy(other.Maf, 0, Maf, offset, other.Count);
-        foreach (var (row, init) in other._initSetlIds)
-        {
-            _initSetlIds[offset + row] = init;
-        }
-        Count = total;
     }
 
     private void Grow()
