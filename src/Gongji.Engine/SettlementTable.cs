@@ -203,22 +203,8 @@ public sealed class SettlementTable
             Array.Resize(ref _idPool, Math.Max(_idPool.Length * 2, _idPoolLength + setlId.Length));
         }
         setlId.CopyTo(_idPool.AsSpan(_idPoolLength));
-        IdStart[row] = _idPoolLength;
-        IdLength[row] = (byte)setlId.Length;
+        Set(row, _idPoolLength, setlId.Length, person, ticks, medType, flags, sum, scope, hifp, hifmi, hifob, cvlserv, hifes, oth, maf);
         _idPoolLength += setlId.Length;
-        Person[row] = person;
-        Time[row] = ticks;
-        MedType[row] = medType;
-        Flags[row] = flags;
-        Sum[row] = sum;
-        Scope[row] = scope;
-        Hifp[row] = hifp;
-        Hifmi[row] = hifmi;
-        Hifob[row] = hifob;
-        Cvlserv[row] = cvlserv;
-        Hifes[row] = hifes;
-        Oth[row] = oth;
-        Maf[row] = maf;
         if (initSetlId is not null)
         {
             _initSetlIds[row] = initSetlId;

@@ -42,25 +42,6 @@ public class RunTests(PostgresServer postgres)
         Assert.Equal(Totals(fromSqlite), Totals(fromFiles));
     }
 
-    [Theory]
-    [InlineData("330108")]
-    [InlineData("331127")]
-    public void Settlement_payers_csv_holds_exactly_the_engine_s_settlement_lines(string county)
-    {
-        var folder = DemoData.Write(county, 600, 2024);
-        var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
-        var outFolder = Path.Combine(folder, "out");
-        ResultFiles.Write(result, county, outFolder, spreadsheets: false);
-        var expected = result.SettlementLines()
-            .Select(l => string.Join(',', l.SetlId, l.PsnNo, l.Payer.Id(), l.Base, l.Ratio?.ToString() ?? "", l.Amount, l.Rule, l.Clause))
-            .ToList();
-        var actual = File.ReadAllLines(Path.Combine(outFolder, "settlement_payers.csv")).Skip(1).ToList();
-        Assert.True(expected.Count > 1000);
-        var firstDifference = Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1);
-        Assert.True(firstDifference < 0, firstDifference < 0 ? "" : $"line {firstDifference + 2}: expected {expected[firstDifference]}, actual {actual[firstDifference]}");
-        Assert.Equal(expected.Count, actual.Count);
-    }
-
     [Fact]
     public void Registry_files_read_in_parts_give_the_same_input_and_the_same_first_error()
     {
@@ -95,6 +76,8 @@ public class RunTests(PostgresServer postgres)
     [InlineData("331127")]
     public void Every_result_csv_holds_exactly_the_rows_of_the_result_tables(string county)
     {
+        // settlement_payers.csv is written straight from the engine's columns, person_totals.csv as bytes:
+        // both must read as the result tables (and settlement_payers as the engine's settlement lines).
         var folder = DemoData.Write(county, 500, 2024);
         var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
         var outFolder = Path.Combine(folder, "out");
@@ -104,6 +87,7 @@ public class RunTests(PostgresServer postgres)
             var expected = rows.Select(r => string.Join(',', r.Select(Loader.Csv))).Prepend(string.Join(',', header)).ToList();
             var actual = File.ReadAllLines(Path.Combine(outFolder, name + ".csv")).ToList();
             actual[0] = actual[0].TrimStart('\uFEFF');
+            Assert.True(expected.Count > (name == "settlement_payers" ? 1000 : 0));
             Assert.True(expected.SequenceEqual(actual), $"{name}.csv: first difference at line {Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1) + 1}");
         }
     }
