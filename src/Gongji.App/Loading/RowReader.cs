@@ -322,7 +322,7 @@ public sealed class RowReader
         {
             return null;
         }
-        if (!lengths.Contains(v.Length) || !v.All(char.IsAsciiDigit))
+        if (Array.IndexOf(lengths, v.Length) < 0 || v.AsSpan().ContainsAnyExceptInRange('0', '9'))
         {
             Error(field, v, $"a division code of {string.Join(" or ", lengths)} digits");
             return null;

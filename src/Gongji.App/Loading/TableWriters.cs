@@ -79,12 +79,18 @@ public abstract class TableWriter
             bytes.Write("\u241F"u8);
         }
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(bytes.WrittenSpan, hash);
+        // One hashing context per thread, reset by each use: a new one per row costs more than the hashing.
+        var sha = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(bytes.WrittenSpan);
+        sha.GetHashAndReset(hash);
         return Convert.ToHexStringLower(hash[..16]);
     }
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_hashText;
+
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
 
     private static void Format<T>(ArrayBufferWriter<byte> bytes, T value, ReadOnlySpan<char> format)
         where T : IUtf8SpanFormattable
