@@ -104,7 +104,16 @@ public static class FileSnapshot
         var parts = kind is IdentityCodesKind ? null : file.Parts(Math.Max(2, Environment.ProcessorCount), partBytes);
         if (parts is null)
         {
-            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, context), drafts);
+            // A file's keys are unique within the file (as gongji load checks them), not across the kinds read before it.
+            var own = new LoadContext
+            {
+                KnownPersons = context.KnownPersons,
+                PsnNoByCertno = context.PsnNoByCertno,
+                IdentityCodes = context.IdentityCodes,
+                KnownCounties = context.KnownCounties,
+            };
+            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own), drafts);
+            context.Warnings.AddRange(own.Warnings);
         }
         else
         {
