@@ -110,12 +110,7 @@ public sealed class TabularFile
         while (csv.Read())
         {
             row++;
-            var cells = new string[header.Length];
-            for (var i = 0; i < cells.Length; i++)
-            {
-                cells[i] = i < csv.RowFieldCount ? csv.GetString(i) : "";
-            }
-            yield return (row, cells);
+            yield return (row, Cells(csv, header.Length));
         }
     }
 
@@ -195,13 +190,19 @@ public sealed class TabularFile
         while (csv.Read())
         {
             row++;
-            var cells = new string[width];
-            for (var i = 0; i < cells.Length; i++)
-            {
-                cells[i] = i < csv.RowFieldCount ? csv.GetString(i) : "";
-            }
-            yield return (row, cells);
+            yield return (row, Cells(csv, width));
         }
+    }
+
+    /// <summary>The current record as <paramref name="width"/> cells, missing ones empty.</summary>
+    private static string[] Cells(CsvDataReader csv, int width)
+    {
+        var cells = new string[width];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            cells[i] = i < csv.RowFieldCount ? csv.GetString(i) : "";
+        }
+        return cells;
     }
 
     /// <summary>At most <c>length</c> bytes of a stream, from where it stands.</summary>

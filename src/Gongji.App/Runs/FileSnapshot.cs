@@ -105,13 +105,7 @@ public static class FileSnapshot
         if (parts is null)
         {
             // A file's keys are unique within the file (as gongji load checks them), not across the kinds read before it.
-            var own = new LoadContext
-            {
-                KnownPersons = context.KnownPersons,
-                PsnNoByCertno = context.PsnNoByCertno,
-                IdentityCodes = context.IdentityCodes,
-                KnownCounties = context.KnownCounties,
-            };
+            var own = Fork(context, ownPersons: false);
             Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own), drafts);
             context.Warnings.AddRange(own.Warnings);
         }
@@ -126,13 +120,7 @@ public static class FileSnapshot
             Parallel.For(0, parts.Count, k =>
             {
                 // Persons fill the context with who is known; each part fills its own, joined in file order below.
-                var own = new LoadContext
-                {
-                    KnownPersons = persons ? new HashSet<string>(StringComparer.Ordinal) : context.KnownPersons,
-                    PsnNoByCertno = persons ? new Dictionary<string, string>(StringComparer.Ordinal) : context.PsnNoByCertno,
-                    IdentityCodes = context.IdentityCodes,
-                    KnownCounties = context.KnownCounties,
-                };
+                var own = Fork(context, ownPersons: persons);
                 var (from, to, firstRow) = parts[k];
                 try
                 {
@@ -151,13 +139,7 @@ public static class FileSnapshot
             var seen = new HashSet<string>(StringComparer.Ordinal);
             if (results.Any(r => r.Context.SeenKeys.Any(key => !seen.Add(key))))
             {
-                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, new LoadContext
-                {
-                    KnownPersons = persons ? [] : context.KnownPersons,
-                    PsnNoByCertno = persons ? [] : context.PsnNoByCertno,
-                    IdentityCodes = context.IdentityCodes,
-                    KnownCounties = context.KnownCounties,
-                });
+                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons));
             }
             foreach (var (read, own, _) in results)
             {
@@ -181,6 +163,18 @@ public static class FileSnapshot
             }
         }
     }
+
+    /// <summary>
+    /// A context for one file or part: the known people, ID numbers, codes and counties shared (or, for a
+    /// part of the persons file, its own people, joined later), its own seen keys and warnings.
+    /// </summary>
+    private static LoadContext Fork(LoadContext context, bool ownPersons) => new()
+    {
+        KnownPersons = ownPersons ? new HashSet<string>(StringComparer.Ordinal) : context.KnownPersons,
+        PsnNoByCertno = ownPersons ? new Dictionary<string, string>(StringComparer.Ordinal) : context.PsnNoByCertno,
+        IdentityCodes = context.IdentityCodes,
+        KnownCounties = context.KnownCounties,
+    };
 
     /// <summary>Checks and keeps rows; the first bad row stops the read with its row, column, value and reason.</summary>
     private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context)
@@ -273,17 +267,8 @@ public static class FileSnapshot
                 later.Add((path, file));
             }
         }
-        Parallel.ForEach(later, item =>
-        {
-            var own = new LoadContext
-            {
-                KnownPersons = context.KnownPersons,
-                PsnNoByCertno = context.PsnNoByCertno,
-                IdentityCodes = context.IdentityCodes,
-                KnownCounties = context.KnownCounties,
-            };
-            ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), own, drafts, timings, partBytes);
-        });
+        // Each its own context, so no two files add to one list of warnings at once.
+        Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), Fork(context, ownPersons: false), drafts, timings, partBytes));
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
