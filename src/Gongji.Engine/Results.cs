@@ -181,7 +181,25 @@ public sealed class RegionYearResult
     /// <summary>The rows of the year, grouped by person in psn_no order and sorted within each.</summary>
     public required int[] Order { get; init; }
 
-    public Money Total(Payer payer) => Money.Sum(Persons.Select(p => p[payer]));
+    private long[]? _totals;
+
+    /// <summary>A payer's total over the people: every payer summed in one pass over them, the first time one is asked.</summary>
+    public Money Total(Payer payer)
+    {
+        if (_totals is null)
+        {
+            var totals = new long[Payers.Count];
+            foreach (var person in Persons)
+            {
+                for (var k = 0; k < totals.Length; k++)
+                {
+                    totals[k] += person[(Payer)k].Fen;
+                }
+            }
+            _totals = totals;
+        }
+        return Money.FromFen(_totals[(int)payer]);
+    }
 
     /// <summary>Every settlement's payer lines (settlement_payers.csv), made as they are read.</summary>
     public IEnumerable<PayerLine> SettlementLines()

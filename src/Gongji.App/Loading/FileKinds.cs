@@ -35,7 +35,7 @@ public sealed class LoadContext
     public required Dictionary<string, IdentityCodeMapping> IdentityCodes { get; init; }
     public required HashSet<string> KnownCounties { get; init; }
     public List<string> Warnings { get; } = [];
-    public HashSet<string> SeenKeys { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> SeenKeys { get; init; } = new(StringComparer.Ordinal);
 }
 
 public sealed record IdentityCodeMapping(string RawCode, string IdetType, int? Level, bool IllnessInduced);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Text;
 
 namespace Gongji.Loading;
 
@@ -46,8 +48,70 @@ public sealed class RowReader
     {
         Row = row;
         _cells = cells;
+        _line = null;
         _asked = 0;
     }
+
+    // A row of a plain UTF-8 CSV (no quotes) can be read straight from its bytes: the typed fields are
+    // parsed from them, and a cell becomes a string only when a parser asks for its text. Anything but
+    // the common form goes through the string path below, so the checks and messages are the same.
+    private byte[]? _line;
+    private int _lineStart;
+    private Range[] _ranges = [];
+    private int _rangeCount;
+    private readonly ShortStrings _shortStrings = new();
+
+    /// <summary>The next row as the bytes <paramref name="length"/> long at <paramref name="start"/> of <paramref name="buffer"/>, a line of a CSV without quotes.</summary>
+    public void Next(int row, byte[] buffer, int start, int length)
+    {
+        if (buffer.AsSpan(start, length).Contains((byte)'"'))
+        {
+            throw new ArgumentException("a line with quotes is read as cells: Next(row, cells)", nameof(buffer));
+        }
+        Row = row;
+        _line = buffer;
+        _lineStart = start;
+        if (_ranges.Length < _header.Length)
+        {
+            _ranges = new Range[_header.Length];
+        }
+        _rangeCount = CsvLine.Split(buffer.AsSpan(start, length), _ranges.AsSpan(0, _header.Length));
+        _asked = 0;
+    }
+
+    /// <summary>The bytes of column <paramref name="i"/> when they need no trimming (else false: the string path decides).</summary>
+    private bool PlainBytes(int i, out ReadOnlySpan<byte> bytes)
+    {
+        bytes = default;
+        if (_line is null || i < 0)
+        {
+            return false;
+        }
+        if (i >= _rangeCount)
+        {
+            return true; // a short row: the cell is empty
+        }
+        var (offset, length) = _ranges[i].GetOffsetAndLength(int.MaxValue);
+        bytes = _line.AsSpan(_lineStart + offset, length);
+        // A space, a tab or any non-ASCII byte at either end may be white space that Trim removes.
+        return bytes.IsEmpty || (bytes[0] is > 32 and < 128 && bytes[^1] is > 32 and < 128);
+    }
+
+    private string CellText(int i)
+    {
+        if (_line is null)
+        {
+            return _cells[i];
+        }
+        if (i >= _rangeCount)
+        {
+            return "";
+        }
+        var (offset, length) = _ranges[i].GetOffsetAndLength(int.MaxValue);
+        return _shortStrings.Get(_line.AsSpan(_lineStart + offset, length));
+    }
+
+    private int CellCount => _line is null ? _cells.Length : _header.Length;
 
     private string ColumnName(string field) => _columns.TryGetValue(field, out var i) ? _header[i] : field;
 
@@ -81,20 +145,23 @@ public sealed class RowReader
         return i;
     }
 
-    public string? Text(string field)
+    public string? Text(string field) => TextAt(IndexOf(field));
+
+    private string? TextAt(int i)
     {
-        var i = IndexOf(field);
-        if (i < 0 || i >= _cells.Length)
+        if (i < 0 || i >= CellCount)
         {
             return null;
         }
-        var v = _cells[i].Trim();
+        var v = CellText(i).Trim();
         return v.Length == 0 ? null : v;
     }
 
-    public string? Required(string field)
+    public string? Required(string field) => RequiredAt(field, IndexOf(field));
+
+    private string? RequiredAt(string field, int i)
     {
-        var v = Text(field);
+        var v = TextAt(i);
         if (v is null)
         {
             Error(field, "", "required, but empty");
@@ -102,15 +169,22 @@ public sealed class RowReader
         return v;
     }
 
+    private string? Value(string field, int i, bool required) => required ? RequiredAt(field, i) : TextAt(i);
+
     /// <summary>Decimal yuan with at most 2 decimals, thousands separators allowed (data.md); returned as fen.</summary>
     public long? Fen(string field, bool required = false, bool allowNegative = true)
     {
-        var v = required ? Required(field) : Text(field);
+        var i = IndexOf(field);
+        if (PlainBytes(i, out var bytes) && !bytes.IsEmpty && TryPlainFen(bytes, out var fromBytes) && (allowNegative || fromBytes >= 0))
+        {
+            return fromBytes;
+        }
+        var v = Value(field, i, required);
         if (v is null)
         {
             return null;
         }
-        if (TryPlainFen(v, out var plain))
+        if (TryPlainFen(v.AsSpan(), out var plain))
         {
             if (!allowNegative && plain < 0)
             {
@@ -139,16 +213,17 @@ public sealed class RowReader
     }
 
     /// <summary>[+-]digits[.d[d]]: whole fen; anything else (separators, exponents, odd forms) goes the general way.</summary>
-    private static bool TryPlainFen(string v, out long fen)
+    private static bool TryPlainFen<T>(ReadOnlySpan<T> v, out long fen)
+        where T : unmanaged, IBinaryInteger<T>
     {
         fen = 0;
-        var i = v.Length > 0 && v[0] is '-' or '+' ? 1 : 0;
-        var negative = i == 1 && v[0] == '-';
+        var i = v.Length > 0 && (Is(v[0], '-') || Is(v[0], '+')) ? 1 : 0;
+        var negative = i == 1 && Is(v[0], '-');
         var start = i;
         long whole = 0;
-        for (; i < v.Length && char.IsAsciiDigit(v[i]); i++)
+        for (; i < v.Length && IsDigit(v[i]); i++)
         {
-            whole = (whole * 10) + (v[i] - '0');
+            whole = (whole * 10) + Digit(v[i]);
         }
         var digits = i - start;
         if (digits == 0 || digits > 15)
@@ -159,18 +234,22 @@ public sealed class RowReader
         if (i < v.Length)
         {
             var decimals = v.Length - i - 1;
-            if (v[i] != '.' || decimals is < 1 or > 2)
+            if (!Is(v[i], '.') || decimals is < 1 or > 2)
             {
                 return false;
             }
             for (var k = 1; k <= 2; k++)
             {
-                var c = k <= decimals ? v[i + k] : '0';
-                if (!char.IsAsciiDigit(c))
+                if (k > decimals)
+                {
+                    cents *= 10;
+                    continue;
+                }
+                if (!IsDigit(v[i + k]))
                 {
                     return false;
                 }
-                cents = (cents * 10) + (c - '0');
+                cents = (cents * 10) + Digit(v[i + k]);
             }
         }
         fen = (whole * 100) + cents;
@@ -183,12 +262,17 @@ public sealed class RowReader
 
     public DateOnly? Date(string field, bool required = false)
     {
-        var v = required ? Required(field) : Text(field);
+        var i = IndexOf(field);
+        if (PlainBytes(i, out var bytes) && bytes.Length == 10 && TryIsoDate(bytes, out var fromBytes))
+        {
+            return fromBytes;
+        }
+        var v = Value(field, i, required);
         if (v is null)
         {
             return null;
         }
-        if (v.Length == 10 && v[4] == '-' && v[7] == '-' && TryIsoDate(v, out var iso))
+        if (v.Length == 10 && TryIsoDate(v.AsSpan(), out var iso))
         {
             return iso; // the common case, without the general parser
         }
@@ -208,19 +292,25 @@ public sealed class RowReader
         return null;
     }
 
-    private static bool TryIsoDate(ReadOnlySpan<char> v, out DateOnly date)
+    /// <summary>yyyy-MM-dd, as chars or as UTF-8 bytes.</summary>
+    private static bool TryIsoDate<T>(ReadOnlySpan<T> v, out DateOnly date)
+        where T : unmanaged, IBinaryInteger<T>
     {
         date = default;
+        if (v.Length < 10 || !Is(v[4], '-') || !Is(v[7], '-'))
+        {
+            return false;
+        }
         for (var i = 0; i < 10; i++)
         {
-            if (i is not (4 or 7) && !char.IsAsciiDigit(v[i]))
+            if (i is not (4 or 7) && !IsDigit(v[i]))
             {
                 return false;
             }
         }
-        int year = ((v[0] - '0') * 1000) + ((v[1] - '0') * 100) + ((v[2] - '0') * 10) + (v[3] - '0');
-        int month = ((v[5] - '0') * 10) + (v[6] - '0');
-        int day = ((v[8] - '0') * 10) + (v[9] - '0');
+        int year = (Digit(v[0]) * 1000) + (Digit(v[1]) * 100) + (Digit(v[2]) * 10) + Digit(v[3]);
+        int month = (Digit(v[5]) * 10) + Digit(v[6]);
+        int day = (Digit(v[8]) * 10) + Digit(v[9]);
         if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
         {
             return false;
@@ -229,23 +319,25 @@ public sealed class RowReader
         return true;
     }
 
-    private static bool TryIsoTimestamp(string v, out DateTime time)
+    /// <summary>yyyy-MM-dd HH:mm:ss, as chars or as UTF-8 bytes.</summary>
+    private static bool TryIsoTimestamp<T>(ReadOnlySpan<T> v, out DateTime time)
+        where T : unmanaged, IBinaryInteger<T>
     {
         time = default;
-        if (v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' || v[16] != ':' || !TryIsoDate(v.AsSpan(0, 10), out var date))
+        if (v.Length != 19 || !Is(v[10], ' ') || !Is(v[13], ':') || !Is(v[16], ':') || !TryIsoDate(v[..10], out var date))
         {
             return false;
         }
         for (var i = 11; i < 19; i++)
         {
-            if (i is not (13 or 16) && !char.IsAsciiDigit(v[i]))
+            if (i is not (13 or 16) && !IsDigit(v[i]))
             {
                 return false;
             }
         }
-        var hour = ((v[11] - '0') * 10) + (v[12] - '0');
-        var minute = ((v[14] - '0') * 10) + (v[15] - '0');
-        var second = ((v[17] - '0') * 10) + (v[18] - '0');
+        var hour = (Digit(v[11]) * 10) + Digit(v[12]);
+        var minute = (Digit(v[14]) * 10) + Digit(v[15]);
+        var second = (Digit(v[17]) * 10) + Digit(v[18]);
         if (hour > 23 || minute > 59 || second > 59)
         {
             return false;
@@ -256,12 +348,17 @@ public sealed class RowReader
 
     public DateTime? Timestamp(string field, bool required = false)
     {
-        var v = required ? Required(field) : Text(field);
+        var i = IndexOf(field);
+        if (PlainBytes(i, out var bytes) && TryIsoTimestamp(bytes, out var fromBytes))
+        {
+            return fromBytes;
+        }
+        var v = Value(field, i, required);
         if (v is null)
         {
             return null;
         }
-        if (v.Length == 19 && TryIsoTimestamp(v, out var iso))
+        if (TryIsoTimestamp(v.AsSpan(), out var iso))
         {
             return iso; // yyyy-MM-dd HH:mm:ss, the platform's own form, without the general parser
         }
@@ -279,7 +376,20 @@ public sealed class RowReader
 
     public int? Int(string field, int min, int max)
     {
-        var v = Text(field);
+        var at = IndexOf(field);
+        if (PlainBytes(at, out var bytes) && bytes.Length is > 0 and < 10 && !bytes.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            var n = 0;
+            foreach (var b in bytes)
+            {
+                n = (n * 10) + (b - '0');
+            }
+            if (n >= min && n <= max)
+            {
+                return n;
+            }
+        }
+        var v = TextAt(at);
         if (v is null)
         {
             return null;
@@ -294,7 +404,12 @@ public sealed class RowReader
 
     public bool Bool(string field, bool fallback)
     {
-        var v = Text(field);
+        var i = IndexOf(field);
+        if (PlainBytes(i, out var bytes) && bytes.Length == 1 && bytes[0] is (byte)'0' or (byte)'1')
+        {
+            return bytes[0] == '1';
+        }
+        var v = TextAt(i);
         switch (v?.ToLowerInvariant())
         {
             case null:
@@ -328,5 +443,47 @@ public sealed class RowReader
             return null;
         }
         return v;
+    }
+
+    private static bool Is<T>(T c, char expected)
+        where T : unmanaged, IBinaryInteger<T> => int.CreateTruncating(c) == expected;
+
+    private static bool IsDigit<T>(T c)
+        where T : unmanaged, IBinaryInteger<T> => (uint)(int.CreateTruncating(c) - '0') <= 9;
+
+    private static int Digit<T>(T c)
+        where T : unmanaged, IBinaryInteger<T> => int.CreateTruncating(c) - '0';
+
+    /// <summary>
+    /// The strings of short cells (codes, flags, division codes), made once per reader and handed out
+    /// again, so a million rows of "390" or "330108" leave one string each. Bounded: a file of unique
+    /// short values (names) only fills it once.
+    /// </summary>
+    private sealed class ShortStrings
+    {
+        private const int MaxBytes = 12;
+        private const int Slots = 4096;
+        private readonly string?[] _strings = new string?[Slots];
+        private readonly byte[] _bytes = new byte[Slots * MaxBytes];
+        private readonly byte[] _lengths = new byte[Slots];
+
+        public string Get(ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.Length > MaxBytes || utf8.IsEmpty)
+            {
+                return utf8.IsEmpty ? "" : Encoding.UTF8.GetString(utf8);
+            }
+            var slot = (int)(System.IO.Hashing.XxHash3.HashToUInt64(utf8) % Slots);
+            if (_strings[slot] is { } known && _lengths[slot] == utf8.Length && utf8.SequenceEqual(_bytes.AsSpan(slot * MaxBytes, utf8.Length)))
+            {
+                return known;
+            }
+            // A slot holds the last string that hashed to it: a collision costs a string, never a wrong one.
+            var made = Encoding.UTF8.GetString(utf8);
+            utf8.CopyTo(_bytes.AsSpan(slot * MaxBytes));
+            _lengths[slot] = (byte)utf8.Length;
+            _strings[slot] = made;
+            return made;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.IO.Hashing;
@@ -510,7 +511,7 @@ public sealed class SettlementFileReader
     private void ParseRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
     {
         Span<Range> cells = _cells;
-        var count = Split(line, cells);
+        var count = CsvLine.Split(line, cells);
         if (count < 0)
         {
             Error(row, "(row)", "", "a quoted field runs past the end of the line (multi-line fields: use gongji load)");
@@ -670,14 +671,23 @@ public sealed class SettlementFileReader
         return medType;
     }
 
+    // Called some thirty times a row: the plain cell (no space or quote at either end) without Trim's calls.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<byte> CellOf(ReadOnlySpan<byte> line, ReadOnlySpan<Range> cells, int count, int field)
     {
         var c = _columnOf[field];
-        if (c < 0 || c >= count)
+        if ((uint)c >= (uint)count)
         {
             return default;
         }
-        var v = line[cells[c]].Trim((byte)' ');
+        var start = cells[c].Start.Value;
+        var v = line.Slice(start, cells[c].End.Value - start);
+        return v.Length > 0 && (v[0] is (byte)' ' or (byte)'"' || v[^1] is (byte)' ' or (byte)'"') ? Unwrapped(v) : v;
+    }
+
+    private static ReadOnlySpan<byte> Unwrapped(ReadOnlySpan<byte> cell)
+    {
+        var v = cell.Trim((byte)' ');
         if (v.Length >= 2 && v[0] == '"' && v[^1] == '"')
         {
             v = v[1..^1];
@@ -722,88 +732,6 @@ public sealed class SettlementFileReader
     }
 
     /// <summary>Splits a CSV line at commas outside quotes; -1 when a quote is left open.</summary>
-    private static int Split(ReadOnlySpan<byte> line, Span<Range> cells)
-    {
-        if (line.Contains((byte)'"'))
-        {
-            return SplitQuoted(line, cells);
-        }
-        // No quotes (nearly every line): the commas of 32 bytes at a time as a bit mask.
-        var count = 0;
-        var start = 0;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var first = ref MemoryMarshal.GetReference(line);
-            var comma = Vector256.Create((byte)',');
-            for (; i + 32 <= line.Length; i += 32)
-            {
-                var mask = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)i), comma).ExtractMostSignificantBits();
-                while (mask != 0)
-                {
-                    var at = i + BitOperations.TrailingZeroCount(mask);
-                    if (count < cells.Length)
-                    {
-                        cells[count] = new Range(start, at);
-                    }
-                    count++;
-                    start = at + 1;
-                    mask &= mask - 1;
-                }
-            }
-        }
-        for (; i < line.Length; i++)
-        {
-            if (line[i] == ',')
-            {
-                if (count < cells.Length)
-                {
-                    cells[count] = new Range(start, i);
-                }
-                count++;
-                start = i + 1;
-            }
-        }
-        if (count < cells.Length)
-        {
-            cells[count] = new Range(start, line.Length);
-        }
-        return Math.Min(count + 1, cells.Length);
-    }
-
-    private static int SplitQuoted(ReadOnlySpan<byte> line, Span<Range> cells)
-    {
-        var count = 0;
-        var start = 0;
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var b = line[i];
-            if (b == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (b == ',' && !quoted)
-            {
-                if (count < cells.Length)
-                {
-                    cells[count] = new Range(start, i);
-                }
-                count++;
-                start = i + 1;
-            }
-        }
-        if (quoted)
-        {
-            return -1;
-        }
-        if (count < cells.Length)
-        {
-            cells[count] = new Range(start, line.Length);
-        }
-        return Math.Min(count + 1, cells.Length);
-    }
-
     /// <summary>Decimal yuan, at most two decimals, thousands separators allowed, read as whole fen.</summary>
     public static bool TryFen(ReadOnlySpan<byte> v, out long fen)
     {

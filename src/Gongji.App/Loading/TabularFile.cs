@@ -194,6 +194,58 @@ public sealed class TabularFile
         }
     }
 
+    /// <summary>Whether the parts of this file can be read as plain bytes (<see cref="PlainLines"/>): UTF-8 CSV.</summary>
+    public bool HasPlainLines => !IsSpreadsheet && Encoding!.CodePage == 65001;
+
+    /// <summary>
+    /// Each line of one part (<see cref="Parts"/>: no quotes, no empty lines) of a UTF-8 file, as
+    /// bytes: its row number, the buffer, where the line starts there and its length without the line end.
+    /// </summary>
+    public void PlainLines(long from, long to, int firstRow, Action<int, byte[], int, int> line)
+    {
+        if (!HasPlainLines)
+        {
+            throw new InvalidOperationException($"{Path}: {EncodingName} lines are read as text");
+        }
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        stream.Position = from;
+        var buffer = new byte[4 << 20];
+        var filled = 0;
+        var left = to - from;
+        var row = firstRow;
+        while (true)
+        {
+            var read = left > 0 ? stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, left)) : 0;
+            left -= read;
+            filled += read;
+            var start = 0;
+            for (var next = buffer.AsSpan(0, filled).IndexOf((byte)'\n'); next >= 0; next = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n'))
+            {
+                var end = start + next;
+                var length = end - start;
+                line(row++, buffer, start, length > 0 && buffer[end - 1] == '\r' ? length - 1 : length);
+                start = end + 1;
+            }
+            if (read == 0)
+            {
+                if (start < filled)
+                {
+                    // The last line, without a line end.
+                    var length = filled - start;
+                    line(row, buffer, start, buffer[filled - 1] == '\r' ? length - 1 : length);
+                }
+                return;
+            }
+            // The cut line moves to the front; a line longer than the buffer makes it grow.
+            Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
+            filled -= start;
+            if (filled == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+        }
+    }
+
     /// <summary>The current record as <paramref name="width"/> cells, missing ones empty.</summary>
     private static string[] Cells(CsvDataReader csv, int width)
     {

@@ -117,14 +117,18 @@ public static class FileSnapshot
             }
             var persons = kind is PersonsKind;
             var results = new (List<object> Read, LoadContext Context, InvalidDataException? Error)[parts.Count];
+            // Rows of a part, from where the next begins (the last as its neighbour): the key sets are made that large at once.
+            int RowsOf(int k) => k + 1 < parts.Count ? parts[k + 1].FirstRow - parts[k].FirstRow : parts[k].FirstRow - parts[Math.Max(0, k - 1)].FirstRow + 1;
             Parallel.For(0, parts.Count, k =>
             {
                 // Persons fill the context with who is known; each part fills its own, joined in file order below.
-                var own = Fork(context, ownPersons: persons);
+                var own = Fork(context, ownPersons: persons, RowsOf(k));
                 var (from, to, firstRow) = parts[k];
                 try
                 {
-                    results[k] = (ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own), own, null);
+                    results[k] = (file.HasPlainLines
+                        ? ReadPlainRows(path, file, parts[k], header, kind, own)
+                        : ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own), own, null);
                 }
                 catch (InvalidDataException e)
                 {
@@ -136,10 +140,31 @@ public static class FileSnapshot
                 throw error;
             }
             // A key in two parts is a duplicate neither part saw: the whole file is read again for the exact row.
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            if (results.Any(r => r.Context.SeenKeys.Any(key => !seen.Add(key))))
+            var twice = false;
+            Parallel.For(1, results.Length, (k, loop) =>
+            {
+                foreach (var key in results[k].Context.SeenKeys)
+                {
+                    for (var j = 0; j < k; j++)
+                    {
+                        if (results[j].Context.SeenKeys.Contains(key))
+                        {
+                            twice = true;
+                            loop.Stop();
+                            return;
+                        }
+                    }
+                }
+            });
+            if (twice)
             {
                 ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons));
+            }
+            if (persons)
+            {
+                var count = results.Sum(r => r.Context.KnownPersons.Count);
+                context.KnownPersons.EnsureCapacity(context.KnownPersons.Count + count);
+                context.PsnNoByCertno.EnsureCapacity(context.PsnNoByCertno.Count + count);
             }
             foreach (var (read, own, _) in results)
             {
@@ -168,30 +193,61 @@ public static class FileSnapshot
     /// A context for one file or part: the known people, ID numbers, codes and counties shared (or, for a
     /// part of the persons file, its own people, joined later), its own seen keys and warnings.
     /// </summary>
-    private static LoadContext Fork(LoadContext context, bool ownPersons) => new()
+    private static LoadContext Fork(LoadContext context, bool ownPersons, int rows = 0)
     {
-        KnownPersons = ownPersons ? new HashSet<string>(StringComparer.Ordinal) : context.KnownPersons,
-        PsnNoByCertno = ownPersons ? new Dictionary<string, string>(StringComparer.Ordinal) : context.PsnNoByCertno,
-        IdentityCodes = context.IdentityCodes,
-        KnownCounties = context.KnownCounties,
-    };
+        var seenKeys = new HashSet<string>(rows, StringComparer.Ordinal);
+        return new()
+        {
+            // A part of the persons file: its keys are its people, so one set serves as both.
+            KnownPersons = ownPersons ? seenKeys : context.KnownPersons,
+            PsnNoByCertno = ownPersons ? new Dictionary<string, string>(rows, StringComparer.Ordinal) : context.PsnNoByCertno,
+            IdentityCodes = context.IdentityCodes,
+            KnownCounties = context.KnownCounties,
+            SeenKeys = seenKeys,
+        };
+    }
 
     /// <summary>Checks and keeps rows; the first bad row stops the read with its row, column, value and reason.</summary>
     private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context)
     {
         RowReader? reader = null;
-        var read = new List<object>();
-        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
+        var keeper = new RowKeeper(path, kind, context);
         foreach (var (row, cells) in rows)
         {
             reader ??= new RowReader(header(), kind.Aliases, spreadsheet);
             reader.Next(row, cells);
+            keeper.Take(reader);
+        }
+        return keeper.Read;
+    }
+
+    /// <summary>The rows of one part of a UTF-8 file, read from their bytes (<see cref="RowReader.Next(int, byte[], int, int)"/>).</summary>
+    private static List<object> ReadPlainRows(string path, TabularFile file, (long From, long To, int FirstRow) part, string[] header, FileKind kind, LoadContext context)
+    {
+        var reader = new RowReader(header, kind.Aliases, false);
+        var keeper = new RowKeeper(path, kind, context);
+        file.PlainLines(part.From, part.To, part.FirstRow, (row, buffer, start, length) =>
+        {
+            reader.Next(row, buffer, start, length);
+            keeper.Take(reader);
+        });
+        return keeper.Read;
+    }
+
+    private sealed class RowKeeper(string path, FileKind kind, LoadContext context)
+    {
+        private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+
+        public List<object> Read { get; } = [];
+
+        public void Take(RowReader reader)
+        {
             var values = kind.Parse(reader, context)!;
             if (reader.Errors.Count > 0)
             {
                 throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
             }
-            Keep(kind, values, read, context, pool);
+            Keep(kind, values, Read, context, _pool);
             switch (kind)
             {
                 case PersonsKind:
@@ -206,13 +262,12 @@ public static class FileSnapshot
                     break;
             }
         }
-        return read;
     }
 
     /// <param name="timings">When given, receives the seconds spent on the registry files and on the settlements.</param>
     /// <param name="partBytes">Files at least this large are read in parallel parts (tests make it small).</param>
     public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null,
-        long partBytes = 16 << 20)
+        long partBytes = 4 << 20)
     {
         if (!Directory.Exists(folder))
         {
