@@ -50,7 +50,7 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         string[] header = [];
         FileKind? kind = kindName is null ? null : FileKind.Find(kindName) ?? throw new ArgumentException($"unknown file kind '{kindName}' ({string.Join(", ", FileKind.All.Select(k => k.Name))})");
         var context = await BuildContextAsync(ct);
-        var sha = await Sha256Async(path, ct);
+        var (sha, plain) = await FingerprintAsync(path, file.IsSpreadsheet, ct);
         var total = file.IsSpreadsheet ? 0 : EstimateRows(path);
         await using var connection = await store.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -59,7 +59,13 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         long batchId = 0;
         var rows = 0;
         var errors = new List<RowError>();
-        using var rowsOfFile = file.Rows(h => header = h).GetEnumerator();
+        // A plain UTF-8 file's rows are read from their bytes; any other through the CSV or workbook reader.
+        using var rowsOfFile = file.RowsInto(h =>
+        {
+            header = h;
+            var detected = kind ?? FileKind.Detect(path, header);
+            return new RowReader(header, detected?.Aliases ?? new Dictionary<string, string>(), file.IsSpreadsheet);
+        }, plain).GetEnumerator();
         if (rowsOfFile.MoveNext())
         {
             kind ??= FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: cannot tell which data.md file this is from its name or header ({string.Join(",", header.Take(8))})");
@@ -67,7 +73,7 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             {
                 throw new UnauthorizedAccessException($"您的角色只能导入其他渠道支付记录 aids（{OnlyPayer}），不能导入 {kind.Name}");
             }
-            reader = new RowReader(header, kind.Aliases, file.IsSpreadsheet);
+            reader = rowsOfFile.Current;
             CheckHeader(kind, reader, errors);
             batchId = await StartBatchAsync(connection, tx, kind, path, sha, ct);
             writer = TableWriter.Create(store, connection, tx, kind, batchId);
@@ -82,8 +88,6 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
                 {
                     do
                     {
-                        var (row, cells) = rowsOfFile.Current;
-                        readerOfRows.Next(row, cells);
                         var values = kindOfRows.Parse(readerOfRows, context)!;
                         if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
                         {
@@ -227,9 +231,22 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
     internal static string Csv(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
-    private static async Task<string> Sha256Async(string path, CancellationToken ct)
+    /// <summary>The file's SHA-256 (the batch record), and whether its bytes are plain lines (<see cref="PlainScan"/>), in one read.</summary>
+    private static async Task<(string Sha256, bool Plain)> FingerprintAsync(string path, bool spreadsheet, CancellationToken ct)
     {
-        await using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var scan = new PlainScan();
+        var buffer = new byte[1 << 20];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            if (!spreadsheet)
+            {
+                scan.Feed(buffer.AsSpan(0, read));
+            }
+        }
+        return (Convert.ToHexStringLower(sha.GetHashAndReset()), !spreadsheet && scan.Plain);
     }
 }

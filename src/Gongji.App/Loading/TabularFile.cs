@@ -135,12 +135,12 @@ public sealed class TabularFile
         var buffer = new byte[4 << 20];
         var lineEnds = new List<long>();
         long position = 0;
-        var previous = (byte)0;
+        var scan = new PlainScan();
         int read;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
             var span = buffer.AsSpan(0, read);
-            if (span.Contains((byte)'"') || span.IndexOf("\n\n"u8) >= 0 || span.IndexOf("\n\r\n"u8) >= 0 || (previous == '\n' && span[0] is (byte)'\n' or (byte)'\r'))
+            if (!scan.Feed(span))
             {
                 return null;
             }
@@ -150,7 +150,6 @@ public sealed class TabularFile
                 var next = span[(at + 1)..].IndexOf((byte)'\n');
                 at = next < 0 ? -1 : at + 1 + next;
             }
-            previous = span[^1];
             position += read;
         }
         if (lineEnds.Count < parts * 2)
@@ -203,47 +202,114 @@ public sealed class TabularFile
     /// </summary>
     public void PlainLines(long from, long to, int firstRow, Action<int, byte[], int, int> line)
     {
-        if (!HasPlainLines)
+        using var lines = new PlainLineReader(this, from, to, firstRow);
+        while (lines.Next(out var row, out var start, out var length))
         {
-            throw new InvalidOperationException($"{Path}: {EncodingName} lines are read as text");
+            line(row, lines.Buffer, start, length);
         }
-        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        stream.Position = from;
-        var buffer = new byte[4 << 20];
-        var filled = 0;
-        var left = to - from;
-        var row = firstRow;
-        while (true)
+    }
+
+    /// <summary>
+    /// The header, then each row put into the reader <paramref name="readerFor"/> makes for the header:
+    /// from its bytes when <paramref name="plain"/> (a UTF-8 file <see cref="PlainScan"/> found without
+    /// quotes, lone carriage returns or empty lines), else as cells.
+    /// </summary>
+    public IEnumerable<RowReader> RowsInto(Func<string[], RowReader> readerFor, bool plain)
+    {
+        RowReader? reader = null;
+        if (!plain || !HasPlainLines)
         {
-            var read = left > 0 ? stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, left)) : 0;
-            left -= read;
-            filled += read;
-            var start = 0;
-            for (var next = buffer.AsSpan(0, filled).IndexOf((byte)'\n'); next >= 0; next = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n'))
+            foreach (var (row, cells) in Rows(h => reader = readerFor(h)))
             {
-                var end = start + next;
-                var length = end - start;
-                line(row++, buffer, start, length > 0 && buffer[end - 1] == '\r' ? length - 1 : length);
-                start = end + 1;
+                reader!.Next(row, cells);
+                yield return reader;
             }
-            if (read == 0)
+            if (reader is null)
             {
-                if (start < filled)
+                readerFor([]);
+            }
+            yield break;
+        }
+        long headerEnd;
+        using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        {
+            var start = new byte[1 << 16];
+            var read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            var end = start.AsSpan(0, read).IndexOf((byte)'\n');
+            headerEnd = end < 0 ? stream.Length : end + 1;
+            var text = Encoding!.GetString(start, 0, end < 0 ? read : end).TrimEnd('\r').TrimStart('\uFEFF');
+            reader = readerFor(text.Length == 0 ? [] : text.Split(',').Select(h => h.Trim()).ToArray());
+        }
+        using var lines = new PlainLineReader(this, headerEnd, long.MaxValue, 2);
+        while (lines.Next(out var row, out var lineStart, out var length))
+        {
+            reader.Next(row, lines.Buffer, lineStart, length);
+            yield return reader;
+        }
+    }
+
+    /// <summary>The lines of a byte range of a UTF-8 file, one at a time, in a buffer that grows for a long line.</summary>
+    private sealed class PlainLineReader : IDisposable
+    {
+        private readonly FileStream _stream;
+        private long _left;
+        private int _filled;
+        private int _start;
+        private int _row;
+        private bool _ended;
+
+        public PlainLineReader(TabularFile file, long from, long to, int firstRow)
+        {
+            if (!file.HasPlainLines)
+            {
+                throw new InvalidOperationException($"{file.Path}: {file.EncodingName} lines are read as text");
+            }
+            _stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            _stream.Position = from;
+            _left = to - from;
+            _row = firstRow;
+        }
+
+        public byte[] Buffer { get; private set; } = new byte[4 << 20];
+
+        public bool Next(out int row, out int start, out int length)
+        {
+            while (true)
+            {
+                var next = Buffer.AsSpan(_start, _filled - _start).IndexOf((byte)'\n');
+                if (next >= 0 || (_ended && _start < _filled))
                 {
-                    // The last line, without a line end.
-                    var length = filled - start;
-                    line(row, buffer, start, buffer[filled - 1] == '\r' ? length - 1 : length);
+                    // A line, or the last one without a line end.
+                    var end = next >= 0 ? _start + next : _filled;
+                    row = _row++;
+                    start = _start;
+                    length = end > _start && Buffer[end - 1] == '\r' ? end - _start - 1 : end - _start;
+                    _start = next >= 0 ? end + 1 : _filled;
+                    return true;
                 }
-                return;
-            }
-            // The cut line moves to the front; a line longer than the buffer makes it grow.
-            Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
-            filled -= start;
-            if (filled == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
+                if (_ended)
+                {
+                    (row, start, length) = (0, 0, 0);
+                    return false;
+                }
+                // The cut line moves to the front; a line longer than the buffer makes it grow.
+                System.Buffer.BlockCopy(Buffer, _start, Buffer, 0, _filled - _start);
+                _filled -= _start;
+                _start = 0;
+                if (_filled == Buffer.Length)
+                {
+                    var grown = Buffer;
+                    Array.Resize(ref grown, grown.Length * 2);
+                    Buffer = grown;
+                }
+                var read = _left > 0 ? _stream.Read(Buffer, _filled, (int)Math.Min(Buffer.Length - _filled, _left)) : 0;
+                _left -= read;
+                _filled += read;
+                _ended = read == 0;
             }
         }
+
+        public void Dispose() => _stream.Dispose();
     }
 
     /// <summary>The current record as <paramref name="width"/> cells, missing ones empty.</summary>
@@ -344,5 +410,66 @@ public sealed class TabularFile
             index = (index * 26) + (char.ToUpperInvariant(ch) - 'A' + 1);
         }
         return index - 1;
+    }
+}
+
+/// <summary>
+/// Whether the bytes of a CSV, fed in order, can be read line by line as plain cells: no quote (a
+/// record could span lines), no carriage return but before a line end, and no empty line (the CSV
+/// reader keeps row numbers by records, which then still follow the lines).
+/// </summary>
+public sealed class PlainScan
+{
+    // The last two bytes fed, so a line end or an empty line cut between two reads is still seen
+    // (a line end before the start: an empty first line counts as empty).
+    private readonly byte[] _seam = new byte[4];
+    private int _tail = 1;
+
+    public PlainScan() => _seam[0] = (byte)'\n';
+
+    public bool Plain { get; private set; } = true;
+
+    public bool Feed(ReadOnlySpan<byte> bytes)
+    {
+        if (!Plain || bytes.IsEmpty)
+        {
+            return Plain;
+        }
+        var head = Math.Min(2, bytes.Length);
+        bytes[..head].CopyTo(_seam.AsSpan(_tail));
+        if (!IsPlain(_seam.AsSpan(0, _tail + head), _tail) || !IsPlain(bytes, bytes.Length))
+        {
+            return Plain = false;
+        }
+        var keep = Math.Min(2, _tail + bytes.Length);
+        if (bytes.Length >= 2)
+        {
+            bytes[^2..].CopyTo(_seam);
+        }
+        else
+        {
+            _seam.AsSpan(_tail + head - keep, keep).CopyTo(_seam);
+        }
+        _tail = keep;
+        return true;
+    }
+
+    /// <summary>No quote, empty line or carriage return not before a line end among the bytes; a carriage return in the last (not yet followed) byte is judged by the next read.</summary>
+    private static bool IsPlain(ReadOnlySpan<byte> bytes, int judged)
+    {
+        if (bytes.Contains((byte)'"') || bytes.IndexOf("\n\n"u8) >= 0 || bytes.IndexOf("\n\r\n"u8) >= 0)
+        {
+            return false;
+        }
+        for (var at = bytes.IndexOf((byte)'\r'); at >= 0 && at < Math.Min(judged, bytes.Length - 1);)
+        {
+            if (bytes[at + 1] != '\n')
+            {
+                return false;
+            }
+            var next = bytes[(at + 1)..].IndexOf((byte)'\r');
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return true;
     }
 }

@@ -75,4 +75,28 @@ public class TabularFileTests
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n3,4\n", true)]
+    [InlineData("a,b\r\n1,2\r\n3,4", true)]
+    [InlineData("a,b\n1,\"2\"\n", false)]
+    [InlineData("a,b\n1,2\n\n3,4\n", false)]
+    [InlineData("a,b\r\n1,2\r\n\r\n3,4\r\n", false)]
+    [InlineData("a,b\r1,2\r3,4", false)]
+    [InlineData("\na,b\n1,2\n", false)]
+    public void A_file_is_plain_without_quotes_lone_carriage_returns_or_empty_lines(string text, bool plain)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        // Fed whole, and cut after every byte (a line end or "\r\n" split between two reads).
+        var whole = new PlainScan();
+        whole.Feed(bytes);
+        Assert.Equal(plain, whole.Plain);
+        for (var cut = 1; cut < bytes.Length; cut++)
+        {
+            var parts = new PlainScan();
+            parts.Feed(bytes.AsSpan(0, cut));
+            parts.Feed(bytes.AsSpan(cut));
+            Assert.Equal(plain, parts.Plain);
+        }
+    }
 }
