@@ -73,26 +73,40 @@ public static class PayerEngine
         }
 
         // Everyone in psn_no order, with the household's region and the policy of its county.
-        var people = new List<(Person Person, RegionPolicy Policy, Household? Household)>(input.Persons.Count);
-        var indexOf = new Dictionary<string, int>(input.Persons.Count, StringComparer.Ordinal);
         // A registry read from a file or the store usually comes in psn_no order already: checked in one pass.
         var sorted = true;
         for (var i = 1; i < input.Persons.Count && sorted; i++)
         {
             sorted = string.CompareOrdinal(input.Persons[i - 1].PsnNo, input.Persons[i].PsnNo) < 0;
         }
-        string? lastRegion = null;
-        RegionPolicy? lastPolicy = null;
-        foreach (var person in sorted ? input.Persons : (IReadOnlyList<Person>)[.. input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal)])
+        var inOrder = sorted ? input.Persons : [.. input.Persons.OrderBy(p => p.PsnNo, StringComparer.Ordinal)];
+        var psnNos = new string[inOrder.Count];
+        for (var i = 0; i < psnNos.Length; i++)
         {
-            if (!indexOf.TryAdd(person.PsnNo, people.Count))
+            psnNos[i] = inOrder[i].PsnNo;
+            if (i > 0 && string.Equals(psnNos[i - 1], psnNos[i], StringComparison.Ordinal))
             {
-                throw new ArgumentException($"person {person.PsnNo} appears twice", nameof(input));
+                throw new ArgumentException($"person {psnNos[i]} appears twice", nameof(input));
             }
+        }
+        // A person by psn_no: a binary search of the sorted numbers (no table of a million entries to build).
+        int IndexOf(string psnNo) => Array.BinarySearch(psnNos, psnNo, StringComparer.Ordinal);
+        // Everyone's household in parallel (each looks only at the registry), then the policy of each county.
+        var peopleArray = new (Person Person, RegionPolicy Policy, Household? Household)[inOrder.Count];
+        InParallel(inOrder.Count, 8192, i =>
+        {
+            var person = inOrder[i];
             householdOf.TryGetValue(person.PsnNo, out var household);
             var effective = household is null || (person.Region == household.Region && person.HouseholdId == household.Id)
                 ? person
                 : person with { Region = household.Region, HouseholdId = household.Id };
+            peopleArray[i] = (effective, null!, household);
+        });
+        string? lastRegion = null;
+        RegionPolicy? lastPolicy = null;
+        for (var i = 0; i < peopleArray.Length; i++)
+        {
+            var effective = peopleArray[i].Person;
             // People of one region follow each other: the policy of the last one is reused without a look-up.
             if (!ReferenceEquals(effective.Region, lastRegion) && effective.Region != lastRegion)
             {
@@ -103,12 +117,13 @@ public static class PayerEngine
                 }
                 lastRegion = effective.Region;
             }
-            people.Add((effective, lastPolicy!, (Household?)household));
+            peopleArray[i].Policy = lastPolicy!;
         }
+        var people = new List<(Person Person, RegionPolicy Policy, Household? Household)>(peopleArray);
 
         Lap("registry");
         var table = input.Table ?? SettlementTable.From(input.Settlements);
-        var rowsByPerson = GroupRows(table, indexOf, year, people.Count, Lap);
+        var rowsByPerson = GroupRows(table, IndexOf, i => psnNos[i], year, people.Count, Lap);
         var aidsByPerson = new List<Aid>?[people.Count];
         foreach (var aid in input.Aids)
         {
@@ -116,7 +131,7 @@ public static class PayerEngine
             {
                 continue;
             }
-            if (!indexOf.TryGetValue(aid.PsnNo, out var i))
+            if (IndexOf(aid.PsnNo) is var i && i < 0)
             {
                 throw new ArgumentException($"psn_no {aid.PsnNo} has aids but is not in the registry", nameof(input));
             }
@@ -152,7 +167,7 @@ public static class PayerEngine
 
         ComputeAnnualTiers(works, year, notices);
         Lap("annual tiers");
-        var households = ComputeHouseholdTiers(works, input.Households, psn => indexOf.TryGetValue(psn, out var i) ? people[i].Person : null, year);
+        var households = ComputeHouseholdTiers(works, input.Households, psn => IndexOf(psn) is var i && i >= 0 ? people[i].Person : null, year);
         Lap("household tiers");
         InParallel(works.Count, 4096, i => works[i].Finish(year));
         var personResults = works.Select(w => w.Result).ToList();
@@ -181,12 +196,19 @@ public static class PayerEngine
     /// The rows of the year, grouped by person (a counting sort) and, within a person, in setl_time
     /// order, ties by setl_id (rules.md). A reversal and the settlement it names both drop out.
     /// </summary>
-    private static RowGroups GroupRows(SettlementTable table, Dictionary<string, int> indexOf, int year, int personCount, Action<string> lap)
+    private static RowGroups GroupRows(SettlementTable table, Func<string, int> indexOf, Func<int, string> psnNoAt, int year, int personCount, Action<string> lap)
     {
         var personOf = new int[table.PsnNos.Count];
-        for (var i = 0; i < personOf.Length; i++)
+        // A table read for this registry lists its people in the registry's order: then no look-up is needed.
+        var sameOrder = personOf.Length == personCount;
+        for (var i = 0; i < personOf.Length && sameOrder; i++)
         {
-            personOf[i] = indexOf.TryGetValue(table.PsnNos[i], out var p)
+            sameOrder = string.Equals(table.PsnNos[i], psnNoAt(i), StringComparison.Ordinal);
+            personOf[i] = i;
+        }
+        for (var i = 0; i < personOf.Length && !sameOrder; i++)
+        {
+            personOf[i] = indexOf(table.PsnNos[i]) is var p && p >= 0
                 ? p
                 : throw new ArgumentException($"psn_no {table.PsnNos[i]} has settlements but is not in the registry");
         }
@@ -436,13 +458,41 @@ public static class PayerEngine
 
     private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, Func<string, Person?> personOf, int year)
     {
-        var byHousehold = works.Where(w => w.Household is not null).GroupBy(w => w.Household!.Id, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        // The works come in psn_no order, so each household's members do too. A household is one object
+        // of the input (its id unique there): grouped by reference, without hashing the id text.
+        var byHousehold = new Dictionary<Household, List<PersonWork>>(ReferenceEqualityComparer.Instance);
+        foreach (var w in works)
+        {
+            if (w.Household is { } h)
+            {
+                if (!byHousehold.TryGetValue(h, out var members))
+                {
+                    byHousehold[h] = members = [];
+                }
+                members.Add(w);
+            }
+        }
         // Each household's tiers look at its own members only: in parallel, kept in household_id order.
-        var billed = households.OrderBy(h => h.Id, StringComparer.Ordinal).Where(h => byHousehold.ContainsKey(h.Id)).ToList();
-        var results = new HouseholdYearResult[billed.Count];
-        InParallel(billed.Count, 1024, i => results[i] = HouseholdYear(billed[i], byHousehold[billed[i].Id], personOf, year));
+        var billed = households.Where(byHousehold.ContainsKey).ToArray();
+        if (!IsOrdinallySorted(billed))
+        {
+            Array.Sort(billed, (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        }
+        var results = new HouseholdYearResult[billed.Length];
+        InParallel(billed.Length, 1024, i => results[i] = HouseholdYear(billed[i], byHousehold[billed[i]], personOf, year));
         return [.. results];
+    }
+
+    private static bool IsOrdinallySorted(Household[] households)
+    {
+        for (var i = 1; i < households.Length; i++)
+        {
+            if (string.CompareOrdinal(households[i - 1].Id, households[i].Id) > 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static HouseholdYearResult HouseholdYear(Household household, List<PersonWork> members, Func<string, Person?> personOf, int year)
