@@ -90,7 +90,8 @@ public static class PayerEngine
             }
         }
         // A person by psn_no: a binary search of the sorted numbers (no table of a million entries to build).
-        int IndexOf(string psnNo) => Array.BinarySearch(psnNos, psnNo, StringComparer.Ordinal);
+        var index = new PsnNoIndex(psnNos);
+        int IndexOf(string psnNo) => index.Find(psnNo);
         // Everyone's household in parallel (each looks only at the registry), then the policy of each county.
         var peopleArray = new (Person Person, RegionPolicy Policy, Household? Household)[inOrder.Count];
         InParallel(inOrder.Count, 8192, i =>

@@ -37,7 +37,7 @@ public sealed class SettlementFileReader
         private readonly byte[][] _bytes;
         private readonly int _mask;
 
-        public PersonKeys(IReadOnlySet<string> persons, Encoding encoding)
+        public PersonKeys(IReadOnlyCollection<string> persons, Encoding encoding)
         {
             PsnNos = [.. persons];
             _bytes = PsnNos.Select(encoding.GetBytes).ToArray();
@@ -115,7 +115,7 @@ public sealed class SettlementFileReader
     /// The file is cut at line ends into one part per core (or <paramref name="parts"/>); the lines of
     /// each part are counted first, so every part writes its rows straight into one table, in file order.
     /// </summary>
-    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlySet<string> persons, int year, bool othersAreErrors = false, int? parts = null)
+    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var encoding = TabularFile.DetectEncoding(path);

@@ -341,16 +341,19 @@ public static class FileSnapshot
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
-        var indexOf = new Dictionary<string, int>(persons.Count, StringComparer.Ordinal);
-        for (var i = 0; i < persons.Count; i++)
+        var psnNos = new string[persons.Count];
+        for (var i = 0; i < psnNos.Length; i++)
         {
-            indexOf.TryAdd(persons[i].PsnNo, i);
+            psnNos[i] = persons[i].PsnNo; // distinct: the persons file's key
         }
-        // Identities and enrolments sorted out to their people by one look-up each (file order kept).
+        var index = new PsnNoIndex(psnNos);
+        // Identities and enrolments sorted out to their people by one look-up each (file order kept),
+        // each usually the person of the row before or the next one.
         var identitiesOf = new List<Identity>?[persons.Count];
+        var hint = 0;
         foreach (var (psn, identity) in drafts.Identities)
         {
-            if (indexOf.TryGetValue(psn, out var i))
+            if (index.Find(psn, ref hint) is var i && i >= 0)
             {
                 (identitiesOf[i] ??= []).Add(identity);
             }
@@ -359,7 +362,7 @@ public static class FileSnapshot
         var enrolmentsOf = new List<DateRange>?[persons.Count];
         foreach (var (psn, range) in drafts.Enrolments)
         {
-            if (indexOf.TryGetValue(psn, out var i))
+            if (index.Find(psn, ref hint) is var i && i >= 0)
             {
                 (enrolmentsOf[i] ??= []).Add(range);
             }
@@ -384,7 +387,6 @@ public static class FileSnapshot
             }
         });
         var personList = personArray.ToList();
-        var ids = new HashSet<string>(indexOf.Keys, StringComparer.Ordinal);
         // What was kept of the registry rows is in the people now: let it go before the settlements' columns come.
         drafts.Persons.Clear();
         drafts.Persons.TrimExcess();
@@ -410,7 +412,7 @@ public static class FileSnapshot
         var table = new SettlementTable();
         foreach (var path in settlementFiles)
         {
-            var (read, reader) = SettlementFileReader.Read(path, ids, year, othersAreErrors: false);
+            var (read, reader) = SettlementFileReader.Read(path, psnNos, year, othersAreErrors: false);
             if (timings is not null)
             {
                 foreach (var (phase, seconds) in reader.Timings)
@@ -425,7 +427,7 @@ public static class FileSnapshot
             }
             table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
         }
-        var aids = drafts.Aids.Where(a => ids.Contains(a.PsnNo) && a.ExpenseYear == year).ToList();
+        var aids = drafts.Aids.Where(a => a.ExpenseYear == year && index.Find(a.PsnNo, ref hint) >= 0).ToList();
         if (timings is not null)
         {
             timings["read settlements"] = watch.Elapsed.TotalSeconds;
