@@ -78,6 +78,9 @@ public sealed class SettlementFileReader
     private const int MaxListedErrors = 1000;
 
     private readonly Encoding _encoding;
+
+    /// <summary>The file's encoding, as <see cref="TabularFile.DetectEncoding"/> decides it.</summary>
+    public Encoding Encoding => _encoding;
     private readonly int[] _columnOf = new int[Fields.Length];
     private string[] _header = [];
 
@@ -118,15 +121,12 @@ public sealed class SettlementFileReader
     public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var encoding = TabularFile.DetectEncoding(path);
         long length;
         using (var file = File.OpenRead(path))
         {
             length = file.Length; // the file's, also through a symbolic link (FileInfo gives the link's)
         }
         var headerEnd = FirstLineEnd(path, 0);
-        var result = new SettlementFileReader(encoding);
-        result.ReadHeader(ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20)));
         var partCount = Math.Max(1, parts ?? (length < (64 << 20) ? 1 : Environment.ProcessorCount));
         var bounds = new long[partCount + 1];
         bounds[0] = Math.Min(headerEnd + 1, length);
@@ -135,8 +135,27 @@ public sealed class SettlementFileReader
         {
             bounds[k] = Math.Max(bounds[k - 1], Math.Min(FirstLineEnd(path, bounds[0] + ((length - bounds[0]) * k / partCount)) + 1, length));
         }
+        // One read of each part counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding
+        // decides: a BOM, or valid UTF-8 throughout, else GB18030); meanwhile the people's psn_no bytes are made.
         var lines = new long[partCount];
-        Parallel.For(0, partCount, k => lines[k] = CountLines(path, bounds[k], bounds[k + 1]));
+        var utf8 = new bool[partCount + 1];
+        PersonKeys? utf8Keys = null;
+        Parallel.Invoke(
+            () => Parallel.For(0, partCount + 1, k =>
+            {
+                if (k == 0)
+                {
+                    utf8[0] = CountLines(path, 0, bounds[0]).Utf8; // the header: checked, not counted
+                    return;
+                }
+                (lines[k - 1], utf8[k]) = CountLines(path, bounds[k - 1], bounds[k]);
+            }),
+            () => utf8Keys = new PersonKeys(persons, Encoding.UTF8));
+        var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
+        var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
+            : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
+        var result = new SettlementFileReader(encoding);
+        result.ReadHeader(headerBytes);
         var rowBase = new int[partCount + 1];
         var firstLine = new long[partCount];
         var linesBefore = 1L; // the header
@@ -146,7 +165,7 @@ public sealed class SettlementFileReader
             firstLine[k] = linesBefore;
             linesBefore += lines[k];
         }
-        var keys = new PersonKeys(persons, encoding);
+        var keys = encoding.CodePage == 65001 ? utf8Keys! : new PersonKeys(persons, encoding);
         var table = SettlementTable.ForFill(keys.PsnNos, Math.Max(rowBase[partCount], 16));
         var lineOf = new int[rowBase[partCount]];
         AdviseHugePages(table);
@@ -247,11 +266,12 @@ public sealed class SettlementFileReader
     }
 
     /// <summary>Lines in [from, to): line ends, and one more for a last line without one.</summary>
-    private static long CountLines(string path, long from, long to)
+    /// <summary>The lines from <paramref name="from"/> to <paramref name="to"/> (one started at a line end), and whether their bytes are UTF-8.</summary>
+    private static (long Lines, bool Utf8) CountLines(string path, long from, long to)
     {
         if (to <= from)
         {
-            return 0;
+            return (0, true);
         }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         stream.Position = from;
@@ -261,18 +281,40 @@ public sealed class SettlementFileReader
             long lines = 0;
             var remaining = to - from;
             byte last = (byte)'\n';
+            var valid = true;
+            var filled = 0; // bytes of a line cut by the last read, kept for the check
             while (remaining > 0)
             {
-                var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                if (filled == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    Buffer.BlockCopy(buffer, 0, larger, 0, filled);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, remaining));
                 if (read == 0)
                 {
                     break;
                 }
-                lines += buffer.AsSpan(0, read).Count((byte)'\n');
-                last = buffer[read - 1];
+                var fresh = buffer.AsSpan(filled, read);
+                lines += fresh.Count((byte)'\n');
+                last = fresh[^1];
                 remaining -= read;
+                filled += read;
+                if (!valid)
+                {
+                    filled = 0;
+                    continue;
+                }
+                // Whole lines are checked (a line end is never inside a character); the rest waits for the next read.
+                var whole = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                valid = System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, whole));
+                Buffer.BlockCopy(buffer, whole, buffer, 0, filled - whole);
+                filled -= whole;
             }
-            return lines + (last == '\n' ? 0 : 1);
+            valid = valid && System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, filled));
+            return (lines + (last == '\n' ? 0 : 1), valid);
         }
         finally
         {

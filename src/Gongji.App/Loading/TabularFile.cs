@@ -38,6 +38,9 @@ public sealed class TabularFile
         return new TabularFile(path, false, DetectEncoding(path));
     }
 
+    /// <summary>GB18030, the encoding of offices' Excel exports (its code page registered here).</summary>
+    public static Encoding Gb18030 => Encoding.GetEncoding("GB18030");
+
     public string EncodingName => IsSpreadsheet ? "xlsx" : Encoding!.CodePage == 65001 ? "UTF-8" : "GB18030";
 
     /// <summary>UTF-8 when the bytes are valid UTF-8 (a BOM settles it at once), GB18030 otherwise.</summary>

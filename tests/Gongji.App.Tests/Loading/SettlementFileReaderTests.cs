@@ -93,4 +93,37 @@ public class SettlementFileReaderTests
         File.WriteAllBytes(cut, [.. Enumerable.Repeat((byte)'a', 10), 0xE6, 0xBB]); // a character left unfinished at the end
         Assert.NotEqual(65001, TabularFile.DetectEncoding(cut).CodePage);
     }
+
+    [Theory]
+    [InlineData("utf8")]
+    [InlineData("bom")]
+    [InlineData("gb18030")]
+    [InlineData("gb18030 header")]
+    [InlineData("cut")]
+    public void The_settlement_reader_decides_the_encoding_as_every_file_is_decided(string kind)
+    {
+        var folder = DemoData.Write("330108", 60, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(path).ToList();
+        // A name in the last line's last column (read in the last part), a character cut at the end,
+        // or the header alone not UTF-8.
+        var text = string.Join("\n", lines) + "\n";
+        byte[] bytes = kind switch
+        {
+            "utf8" => Encoding.UTF8.GetBytes(text + lines[^1] + "滨江\n"),
+            "bom" => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)],
+            "gb18030" => [.. Encoding.UTF8.GetBytes(text + lines[^1]), .. Encoding.GetEncoding("GB18030").GetBytes("滨江\n")],
+            "gb18030 header" => [.. Encoding.GetEncoding("GB18030").GetBytes(lines[0] + ",备注\n"), .. Encoding.UTF8.GetBytes(string.Join("\n", lines.Skip(1)) + "\n")],
+            _ => [.. Encoding.UTF8.GetBytes(text + lines[^1]), 0xE6, 0xBB],
+        };
+        File.WriteAllBytes(path, bytes);
+        var expected = TabularFile.DetectEncoding(path);
+        foreach (var parts in new[] { 1, 3 })
+        {
+            var (_, reader) = SettlementFileReader.Read(path, PersonsOf(folder), 2024, parts: parts);
+            Assert.Equal(expected.CodePage, reader.Encoding.CodePage);
+            Assert.Equal(expected.GetPreamble().Length, reader.Encoding.GetPreamble().Length);
+        }
+        Assert.Equal(kind is "utf8" or "bom", expected.CodePage == 65001);
+    }
 }
