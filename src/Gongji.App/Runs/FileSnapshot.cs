@@ -22,6 +22,19 @@ public static class FileSnapshot
         return kind ?? throw new InvalidDataException($"{path}: not one of the data.md files");
     }
 
+    /// <summary>Whether a file's header names a certno column (through the kind's aliases as the row reader reads them).</summary>
+    private static bool HeaderHasCertno(string path)
+    {
+        var file = TabularFile.Open(path);
+        string[] header = [];
+        foreach (var _ in file.Rows(h => header = h))
+        {
+            break;
+        }
+        var kind = FileKind.Detect(path, header);
+        return new RowReader(header, kind?.Aliases ?? new Dictionary<string, string>(), file.IsSpreadsheet).Has("certno");
+    }
+
     /// <summary>What the computation keeps of the registry files: typed, so millions of rows hold no boxed cells.</summary>
     private sealed class Drafts
     {
@@ -30,6 +43,12 @@ public static class FileSnapshot
         public List<(string PsnNo, Identity Identity)> Identities { get; } = [];
         public List<(string PsnNo, DateRange Range)> Enrolments { get; } = [];
         public List<Aid> Aids { get; } = [];
+
+        /// <summary>
+        /// Whether people must be found by ID number too: only when a later file has a certno column
+        /// (a row may then name its person by certno alone). A million numbers are not kept for nothing.
+        /// </summary>
+        public bool KeepIdNumbers { get; set; } = true;
     }
 
     /// <summary>
@@ -106,7 +125,7 @@ public static class FileSnapshot
         {
             // A file's keys are unique within the file (as gongji load checks them), not across the kinds read before it.
             var own = Fork(context, ownPersons: false);
-            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own), drafts);
+            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own, drafts.KeepIdNumbers), drafts);
             context.Warnings.AddRange(own.Warnings);
         }
         else
@@ -127,8 +146,8 @@ public static class FileSnapshot
                 try
                 {
                     results[k] = (file.HasPlainLines
-                        ? ReadPlainRows(path, file, parts[k], header, kind, own)
-                        : ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own), own, null);
+                        ? ReadPlainRows(path, file, parts[k], header, kind, own, drafts.KeepIdNumbers)
+                        : ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own, drafts.KeepIdNumbers), own, null);
                 }
                 catch (InvalidDataException e)
                 {
@@ -158,7 +177,7 @@ public static class FileSnapshot
             });
             if (twice)
             {
-                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons));
+                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons), drafts.KeepIdNumbers);
             }
             if (persons)
             {
@@ -222,10 +241,10 @@ public static class FileSnapshot
     }
 
     /// <summary>Checks and keeps rows; the first bad row stops the read with its row, column, value and reason.</summary>
-    private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context)
+    private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context, bool keepIdNumbers)
     {
         RowReader? reader = null;
-        var keeper = new RowKeeper(path, kind, context);
+        var keeper = new RowKeeper(path, kind, context, keepIdNumbers);
         foreach (var (row, cells) in rows)
         {
             reader ??= new RowReader(header(), kind.Aliases, spreadsheet);
@@ -236,10 +255,10 @@ public static class FileSnapshot
     }
 
     /// <summary>The rows of one part of a UTF-8 file, read from their bytes (<see cref="RowReader.Next(int, byte[], int, int)"/>).</summary>
-    private static List<object> ReadPlainRows(string path, TabularFile file, (long From, long To, int FirstRow) part, string[] header, FileKind kind, LoadContext context)
+    private static List<object> ReadPlainRows(string path, TabularFile file, (long From, long To, int FirstRow) part, string[] header, FileKind kind, LoadContext context, bool keepIdNumbers)
     {
         var reader = new RowReader(header, kind.Aliases, false);
-        var keeper = new RowKeeper(path, kind, context);
+        var keeper = new RowKeeper(path, kind, context, keepIdNumbers);
         file.PlainLines(part.From, part.To, part.FirstRow, (row, buffer, start, length) =>
         {
             reader.Next(row, buffer, start, length);
@@ -248,7 +267,7 @@ public static class FileSnapshot
         return keeper.Read;
     }
 
-    private sealed class RowKeeper(string path, FileKind kind, LoadContext context)
+    private sealed class RowKeeper(string path, FileKind kind, LoadContext context, bool keepIdNumbers)
     {
         private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
 
@@ -266,7 +285,7 @@ public static class FileSnapshot
             {
                 case PersonsKind:
                     context.KnownPersons.Add((string)values[0]!);
-                    if (values[1] is string certno)
+                    if (keepIdNumbers && values[1] is string certno)
                     {
                         context.PsnNoByCertno.TryAdd(certno, (string)values[0]!);
                     }
@@ -298,7 +317,10 @@ public static class FileSnapshot
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
             KnownCounties = [],
         };
-        var drafts = new Drafts();
+        var drafts = new Drafts
+        {
+            KeepIdNumbers = files.Any(f => FileKind.Detect(f, []) is (IdentitiesKind or EnrolmentsKind or AidsKind or null) && HeaderHasCertno(f)),
+        };
         var settlementFiles = new List<string>();
         // The registry first (what later files refer to), then the files that only refer to it, in parallel.
         var first = new[] { "identity_codes", "households", "persons" };
@@ -337,7 +359,15 @@ public static class FileSnapshot
             }
         }
         // Each its own context, so no two files add to one list of warnings at once.
-        Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), Fork(context, ownPersons: false), drafts, timings, partBytes));
+        try
+        {
+            Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), Fork(context, ownPersons: false), drafts, timings, partBytes));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<InvalidDataException>().FirstOrDefault() is { } bad)
+        {
+            // A bad row of one file is the answer, as it is when the files are read one after another.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bad);
+        }
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();

@@ -76,27 +76,39 @@ public static class ResultFiles
         }
         var blocks = (result.Persons.Count + perBlock - 1) / perBlock;
         var window = Math.Max(2, Environment.ProcessorCount * 2);
-        // One buffer per block of the window, kept from window to window (a new one per block would
-        // cost gigabytes of fresh memory over a city-year).
-        var slots = Enumerable.Range(0, window).Select(_ => new MemoryStream()).ToArray();
-        var slotLines = new long[window];
+        // One buffer per block of a window, two windows kept from window to window (a new one per block
+        // would cost gigabytes of fresh memory over a city-year): one window is written out, in order,
+        // while the next is formatted.
+        var slots = Enumerable.Range(0, 2 * window).Select(_ => new MemoryStream()).ToArray();
+        var slotLines = new long[2 * window];
         long lines = 0;
-        for (var first = 0; first < blocks; first += window)
+        var writing = Task.CompletedTask;
+        for (int first = 0, half = 0; first < blocks; first += window, half = window - half)
         {
             var count = Math.Min(window, blocks - first);
+            var (windowFirst, slotFirst) = (first, half);
             Parallel.For(0, count, k =>
             {
-                slots[k].SetLength(0);
-                using var csv = new Utf8CsvWriter(slots[k], null);
-                var from = (first + k) * perBlock;
-                slotLines[k] = SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock));
+                var slot = slots[slotFirst + k];
+                slot.SetLength(0);
+                using var csv = new Utf8CsvWriter(slot, null);
+                var from = (windowFirst + k) * perBlock;
+                slotLines[slotFirst + k] = SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock));
+            });
+            writing.GetAwaiter().GetResult();
+            writing = Task.Run(() =>
+            {
+                for (var k = 0; k < count; k++)
+                {
+                    file.Write(slots[slotFirst + k].GetBuffer(), 0, (int)slots[slotFirst + k].Length);
+                }
             });
             for (var k = 0; k < count; k++)
             {
-                file.Write(slots[k].GetBuffer(), 0, (int)slots[k].Length);
-                lines += slotLines[k];
+                lines += slotLines[slotFirst + k];
             }
         }
+        writing.GetAwaiter().GetResult();
         return lines;
     }
 

@@ -82,6 +82,8 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var phases = new Dictionary<string, double>();
+        // The inputs' fingerprint is made beside the work, in the moments a core waits (its phase: the wait left at the end).
+        var fingerprinting = Task.Run(() => FilesFingerprint(from));
         var input = FileSnapshot.Read(from, region, year, parameters, timings: phases);
         watch.Restart();
         var result = PayerEngine.Compute(input);
@@ -90,7 +92,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         var files = ResultFiles.Write(result, region, to, spreadsheets);
         phases["write"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var fingerprint = FilesFingerprint(from);
+        var fingerprint = fingerprinting.GetAwaiter().GetResult();
         phases["fingerprint"] = watch.Elapsed.TotalSeconds;
         return new RunReport(null, region, year, result, fingerprint, files) { Phases = phases };
     }

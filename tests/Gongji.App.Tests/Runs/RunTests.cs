@@ -43,6 +43,22 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void An_identity_naming_its_person_by_id_number_alone_reaches_that_person()
+    {
+        var folder = DemoData.Write("330108", 300, 2024);
+        var person = File.ReadLines(Path.Combine(folder, "persons.csv")).Skip(1).Select(l => l.Split(','))
+            .First(c => c[1].Length == 18 && c[2] == "01");
+        // A second identities file with certno in place of psn_no (data.md allows either).
+        File.WriteAllText(Path.Combine(folder, "identities_by_certno.csv"), $"certno,psn_idet_type,begntime\n{person[1]},tekun,2020-01-01\n");
+        foreach (var partBytes in new long[] { 1, 16 << 20 })
+        {
+            var input = FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: partBytes);
+            var read = input.Persons.Single(p => p.PsnNo == person[0]);
+            Assert.Contains(read.Identities, i => i.Type == IdentityType.Tekun && i.Validity.From == new DateOnly(2020, 1, 1));
+        }
+    }
+
+    [Fact]
     public void Registry_files_read_in_parts_give_the_same_input_and_the_same_first_error()
     {
         var folder = DemoData.Write("330108", 600, 2024);
