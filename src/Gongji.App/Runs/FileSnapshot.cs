@@ -368,6 +368,7 @@ public static class FileSnapshot
             // A bad row of one file is the answer, as it is when the files are read one after another.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bad);
         }
+        var assembly = System.Diagnostics.Stopwatch.StartNew();
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
@@ -436,6 +437,7 @@ public static class FileSnapshot
 
         if (timings is not null)
         {
+            timings["registry: people made"] = assembly.Elapsed.TotalSeconds;
             timings["read registry files"] = watch.Elapsed.TotalSeconds;
         }
         watch.Restart();
