@@ -378,6 +378,14 @@ internal static class Commands
             var watch = Stopwatch.StartNew();
             report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
             Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})");
+            foreach (var w in report.InputWarnings.Take(5))
+            {
+                Console.WriteLine($"  warning: {w}");
+            }
+            if (report.InputWarnings.Count > 5)
+            {
+                Console.WriteLine($"  … and {report.InputWarnings.Count - 5:N0} more warning(s)");
+            }
         }
         else
         {

@@ -126,7 +126,7 @@ public static class FileSnapshot
             // A file's keys are unique within the file (as gongji load checks them), not across the kinds read before it.
             var own = Fork(context, ownPersons: false);
             Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own, drafts.KeepIdNumbers), drafts);
-            context.Warnings.AddRange(own.Warnings);
+            context.Warnings.AddRange(own.Warnings.Select(w => $"{Path.GetFileName(path)}: {w}"));
         }
         else
         {
@@ -209,7 +209,7 @@ public static class FileSnapshot
             }
             foreach (var (read, own, _) in results)
             {
-                context.Warnings.AddRange(own.Warnings);
+                context.Warnings.AddRange(own.Warnings.Select(w => $"{Path.GetFileName(path)}: {w}"));
                 Merge(kind, read, drafts);
             }
         }
@@ -299,8 +299,9 @@ public static class FileSnapshot
 
     /// <param name="timings">When given, receives the seconds spent on the registry files and on the settlements.</param>
     /// <param name="partBytes">Files at least this large are read in parallel parts (tests make it small).</param>
+    /// <param name="warnings">When given, receives what the loaders would warn of (file, row and why), in file order.</param>
     public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null,
-        long partBytes = 4 << 20)
+        long partBytes = 4 << 20, List<string>? warnings = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -315,7 +316,7 @@ public static class FileSnapshot
             KnownPersons = new HashSet<string>(StringComparer.Ordinal),
             PsnNoByCertno = new Dictionary<string, string>(StringComparer.Ordinal),
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
-            KnownCounties = [],
+            KnownCounties = Reference.Divisions.Zhejiang.CountyCodes, // an ID number's unknown address is a warning, as gongji load gives it
         };
         var drafts = new Drafts
         {
@@ -459,6 +460,7 @@ public static class FileSnapshot
             }
             table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
         }
+        warnings?.AddRange(context.Warnings);
         var aids = drafts.Aids.Where(a => a.ExpenseYear == year && index.Find(a.PsnNo, ref hint) >= 0).ToList();
         if (timings is not null)
         {

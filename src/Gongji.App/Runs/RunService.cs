@@ -15,6 +15,9 @@ public sealed record RunReport(long? RunId, string Region, int Year, RegionYearR
     /// <summary>Warnings that became new follow-up cases with this run (store runs only).</summary>
     public int NewCases { get; init; }
 
+    /// <summary>What the loaders' checks warned of in the input files (run from files only).</summary>
+    public IReadOnlyList<string> InputWarnings { get; init; } = [];
+
     /// <summary>Seconds spent in each phase (read, compute, write), for the bench and the curious.</summary>
     public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
 }
@@ -84,7 +87,8 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         var phases = new Dictionary<string, double>();
         // The inputs' fingerprint is made beside the work, in the moments a core waits (its phase: the wait left at the end).
         var fingerprinting = Task.Run(() => FilesFingerprint(from));
-        var input = FileSnapshot.Read(from, region, year, parameters, timings: phases);
+        var warnings = new List<string>();
+        var input = FileSnapshot.Read(from, region, year, parameters, timings: phases, warnings: warnings);
         watch.Restart();
         var result = PayerEngine.Compute(input);
         phases["compute"] = watch.Elapsed.TotalSeconds;
@@ -94,7 +98,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         watch.Restart();
         var fingerprint = fingerprinting.GetAwaiter().GetResult();
         phases["fingerprint"] = watch.Elapsed.TotalSeconds;
-        return new RunReport(null, region, year, result, fingerprint, files) { Phases = phases };
+        return new RunReport(null, region, year, result, fingerprint, files) { Phases = phases, InputWarnings = warnings };
     }
 
     /// <summary>For a run from files: a hash of the input files' names and bytes.</summary>

@@ -59,6 +59,27 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void A_run_from_files_reports_what_the_loaders_warn_of()
+    {
+        var folder = DemoData.Write("330108", 300, 2024);
+        var persons = Path.Combine(folder, "persons.csv");
+        var lines = File.ReadAllLines(persons);
+        var cells = lines[5].Split(',');
+        cells[1] = "11010519491231002X"; // a valid number with a Beijing address: kept, with a warning
+        lines[5] = string.Join(',', cells);
+        File.WriteAllLines(persons, lines);
+        foreach (var partBytes in new long[] { 1, 16 << 20 })
+        {
+            var warnings = new List<string>();
+            FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: partBytes, warnings: warnings);
+            var warning = Assert.Single(warnings);
+            Assert.Equal("persons.csv: row 6: ID number 110105********002X has address code 110105 not in the Zhejiang division list (kept)", warning);
+        }
+        var report = RunService.RunFromFiles(folder, "330108", 2024, NoParameters, Path.Combine(folder, "out"), spreadsheets: false);
+        Assert.Single(report.InputWarnings);
+    }
+
+    [Fact]
     public void Registry_files_read_in_parts_give_the_same_input_and_the_same_first_error()
     {
         var folder = DemoData.Write("330108", 600, 2024);
