@@ -44,26 +44,35 @@ public sealed class PsnNoIndex
     }
 
     /// <summary>
-    /// The same, for rows that follow the registry's order (identities, enrolments): the position found
-    /// before and the one after it are tried first.
+    /// The same, for rows that follow the registry's order (identities, enrolments, aids): the search
+    /// starts at the position found before and gallops forward (1, 2, 4 … places), so a row costs the
+    /// log of the gap to the one before, not of the whole registry.
     /// </summary>
     public int Find(string psnNo, ref int hint)
     {
-        if (_sorted is not null)
+        if (_sorted is null || hint < 0 || hint >= _sorted.Length || string.CompareOrdinal(_sorted[hint], psnNo) > 0)
         {
-            for (var at = hint; at <= hint + 1 && at < _sorted.Length; at++)
+            var found = Find(psnNo);
+            if (found >= 0)
             {
-                if (at >= 0 && string.Equals(_sorted[at], psnNo, StringComparison.Ordinal))
-                {
-                    return hint = at;
-                }
+                hint = found;
             }
+            return found;
         }
-        var found = Find(psnNo);
-        if (found >= 0)
+        // _sorted[hint] <= psnNo: widen the step until it passes psnNo, then search the last step.
+        var low = hint;
+        var step = 1;
+        while (low + step < _sorted.Length && string.CompareOrdinal(_sorted[low + step], psnNo) <= 0)
         {
-            hint = found;
+            low += step;
+            step *= 2;
         }
-        return found;
+        var high = Math.Min(_sorted.Length - 1, low + step);
+        var at = Array.BinarySearch(_sorted, low, high - low + 1, psnNo, StringComparer.Ordinal);
+        if (at < 0)
+        {
+            return -1;
+        }
+        return hint = at;
     }
 }

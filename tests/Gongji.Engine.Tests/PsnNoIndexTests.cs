@@ -29,5 +29,12 @@ public class PsnNoIndexTests
             var psn = k >= 0 && k < psnNos.Count ? psnNos[k] : "X" + k;
             Assert.Equal(index.Find(psn), index.Find(psn, ref hint));
         }
+        // And rows in no order at all.
+        for (var n = 0; n < 5000; n++)
+        {
+            var k = random.Next(-10, psnNos.Count + 10);
+            var psn = k >= 0 && k < psnNos.Count ? psnNos[k] : "0" + k;
+            Assert.Equal(index.Find(psn), index.Find(psn, ref hint));
+        }
     }
 }

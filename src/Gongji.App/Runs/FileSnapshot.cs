@@ -22,6 +22,35 @@ public static class FileSnapshot
         return kind ?? throw new InvalidDataException($"{path}: not one of the data.md files");
     }
 
+    /// <summary>
+    /// Rows sorted out to their people, file order kept within each: counted first, so each person gets
+    /// one array of the right size (a million people, a million small lists otherwise).
+    /// </summary>
+    private static T[]?[] Distribute<T>(List<(string PsnNo, T Value)> rows, PsnNoIndex index, int people)
+    {
+        var personOf = new int[rows.Count];
+        var counts = new int[people];
+        var hint = 0;
+        for (var r = 0; r < rows.Count; r++)
+        {
+            personOf[r] = index.Find(rows[r].PsnNo, ref hint);
+            if (personOf[r] >= 0)
+            {
+                counts[personOf[r]]++;
+            }
+        }
+        var of = new T[]?[people];
+        var filled = new int[people];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if (personOf[r] is var p && p >= 0)
+            {
+                (of[p] ??= new T[counts[p]])[filled[p]++] = rows[r].Value;
+            }
+        }
+        return of;
+    }
+
     /// <summary>Whether a file's header names a certno column (through the kind's aliases as the row reader reads them).</summary>
     private static bool HeaderHasCertno(string path)
     {
@@ -381,24 +410,10 @@ public static class FileSnapshot
         var index = new PsnNoIndex(psnNos);
         // Identities and enrolments sorted out to their people by one look-up each (file order kept),
         // each usually the person of the row before or the next one.
-        var identitiesOf = new List<Identity>?[persons.Count];
-        var hint = 0;
-        foreach (var (psn, identity) in drafts.Identities)
-        {
-            if (index.Find(psn, ref hint) is var i && i >= 0)
-            {
-                (identitiesOf[i] ??= []).Add(identity);
-            }
-        }
+        var identitiesOf = Distribute(drafts.Identities, index, persons.Count);
         var anyEnrolments = drafts.Enrolments.Count > 0;
-        var enrolmentsOf = new List<DateRange>?[persons.Count];
-        foreach (var (psn, range) in drafts.Enrolments)
-        {
-            if (index.Find(psn, ref hint) is var i && i >= 0)
-            {
-                (enrolmentsOf[i] ??= []).Add(range);
-            }
-        }
+        var enrolmentsOf = Distribute(drafts.Enrolments, index, persons.Count);
+        var hint = 0;
         var personArray = new Person[persons.Count];
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, persons.Count, 16384), range =>
         {
@@ -413,8 +428,8 @@ public static class FileSnapshot
                     Insutype = p.Insutype ?? "390",
                     HukouRegion = p.Hukou,
                     InsuredSince = p.InsuredSince,
-                    Enrolments = anyEnrolments ? enrolmentsOf[i] ?? (IReadOnlyList<DateRange>)[] : null,
-                    Identities = identitiesOf[i] ?? (IReadOnlyList<Identity>)[],
+                    Enrolments = anyEnrolments ? enrolmentsOf[i] ?? [] : null,
+                    Identities = identitiesOf[i] ?? [],
                 };
             }
         });
