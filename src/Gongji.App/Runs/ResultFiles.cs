@@ -117,6 +117,9 @@ public static class ResultFiles
         var table = result.Columns.Table;
         // Rule, ratio and clause of a medical-assistance line depend only on the policy and the identity.
         var maText = new Dictionary<(object Policy, Engine.Rules.Standing Standing), (byte[] Ratio, byte[] Tail)>();
+        // Rows after rows share policy and standing: the last texts are kept at hand.
+        (object? Policy, Engine.Rules.Standing Standing) lastKey = (null, default);
+        (byte[] Ratio, byte[] Tail) lastText = ([], []);
         long lines = 0;
         for (var p = fromPerson; p < toPerson; p++)
         {
@@ -152,12 +155,17 @@ public static class ResultFiles
                 {
                     continue; // maf_pay 0: no line
                 }
-                var key = ((object)person.PolicyKey, standing);
-                if (!maText.TryGetValue(key, out var text))
+                var text = lastText;
+                if (!ReferenceEquals(lastKey.Policy, person.PolicyKey) || lastKey.Standing != standing)
                 {
-                    var sample = PayerEngine.MedicalAssistanceLine(result.Columns, row, person.PsnNo, person.PolicyKey, null, null);
-                    text = sample is null ? ([], []) : (Utf8CsvWriter.Field(sample.Ratio?.ToString() ?? ""), Utf8CsvWriter.Fields("", sample.Rule, sample.Clause));
-                    maText[key] = text;
+                    var key = ((object)person.PolicyKey, standing);
+                    if (!maText.TryGetValue(key, out text))
+                    {
+                        var sample = PayerEngine.MedicalAssistanceLine(result.Columns, row, person.PsnNo, person.PolicyKey, null, null);
+                        text = sample is null ? ([], []) : (Utf8CsvWriter.Field(sample.Ratio?.ToString() ?? ""), Utf8CsvWriter.Fields("", sample.Rule, sample.Clause));
+                        maText[key] = text;
+                    }
+                    (lastKey, lastText) = (key, text);
                 }
                 if (text.Tail.Length == 0)
                 {
