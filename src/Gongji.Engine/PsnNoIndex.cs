@@ -6,13 +6,11 @@ namespace Gongji.Engine;
 /// </summary>
 public sealed class PsnNoIndex
 {
-    private readonly IReadOnlyList<string> _psnNos;
     private readonly string[]? _sorted;
     private readonly Dictionary<string, int>? _table;
 
     public PsnNoIndex(IReadOnlyList<string> psnNos)
     {
-        _psnNos = psnNos;
         var sorted = true;
         for (var i = 1; i < psnNos.Count && sorted; i++)
         {
@@ -29,8 +27,6 @@ public sealed class PsnNoIndex
             _table.TryAdd(psnNos[i], i);
         }
     }
-
-    public int Count => _psnNos.Count;
 
     /// <summary>The position of <paramref name="psnNo"/>, or -1.</summary>
     public int Find(string psnNo)

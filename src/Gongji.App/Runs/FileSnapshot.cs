@@ -12,14 +12,15 @@ namespace Gongji.Runs;
 public static class FileSnapshot
 {
 
-    private static FileKind DetectKind(string path, TabularFile file)
+    /// <summary>The file's kind, by its name or its header, and the header.</summary>
+    private static (FileKind Kind, string[] Header) DetectKind(string path, TabularFile file)
     {
-        FileKind? kind = null;
-        foreach (var _ in file.Rows(h => kind = FileKind.Detect(path, h)))
+        string[] header = [];
+        foreach (var _ in file.Rows(h => header = h))
         {
             break;
         }
-        return kind ?? throw new InvalidDataException($"{path}: not one of the data.md files");
+        return (FileKind.Detect(path, header) ?? throw new InvalidDataException($"{path}: not one of the data.md files"), header);
     }
 
     /// <summary>
@@ -49,19 +50,6 @@ public static class FileSnapshot
             }
         }
         return of;
-    }
-
-    /// <summary>Whether a file's header names a certno column (through the kind's aliases as the row reader reads them).</summary>
-    private static bool HeaderHasCertno(string path)
-    {
-        var file = TabularFile.Open(path);
-        string[] header = [];
-        foreach (var _ in file.Rows(h => header = h))
-        {
-            break;
-        }
-        var kind = FileKind.Detect(path, header);
-        return new RowReader(header, kind?.Aliases ?? new Dictionary<string, string>(), file.IsSpreadsheet).Has("certno");
     }
 
     /// <summary>What the computation keeps of the registry files: typed, so millions of rows hold no boxed cells.</summary>
@@ -347,18 +335,13 @@ public static class FileSnapshot
             IdentityCodes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal),
             KnownCounties = Reference.Divisions.Zhejiang.CountyCodes, // an ID number's unknown address is a warning, as gongji load gives it
         };
-        var drafts = new Drafts
-        {
-            KeepIdNumbers = files.Any(f => FileKind.Detect(f, []) is (IdentitiesKind or EnrolmentsKind or AidsKind or null) && HeaderHasCertno(f)),
-        };
+        // Each file opened (its encoding found) and its kind told once; named settlements and fee details
+        // are not opened here: the settlements reader checks the encoding itself, and fee details feed the
+        // item rankings, not the payers.
         var settlementFiles = new List<string>();
-        // The registry first (what later files refer to), then the files that only refer to it, in parallel.
-        var first = new[] { "identity_codes", "households", "persons" };
-        var later = new List<(string Path, TabularFile File)>();
+        var registry = new List<(string Path, TabularFile File, FileKind Kind, string[] Header)>();
         foreach (var path in Loader.OrderForLoading(files))
         {
-            // Named settlements and fee details are not opened here: the settlements reader checks the
-            // encoding itself, and fee details feed the item rankings, not the payers.
             var byName = FileKind.Detect(path, []);
             if (byName is FeeDetailsKind)
             {
@@ -370,28 +353,31 @@ public static class FileSnapshot
                 continue;
             }
             var file = TabularFile.Open(path);
-            var kind = DetectKind(path, file);
+            var (kind, header) = DetectKind(path, file);
             if (kind is SettlementsKind && !file.IsSpreadsheet)
             {
                 settlementFiles.Add(path);
             }
-            else if (kind is FeeDetailsKind)
+            else if (kind is not FeeDetailsKind)
             {
-                continue;
-            }
-            else if (first.Contains(kind.Name))
-            {
-                ReadRegistryFile(path, file, kind, context, drafts, timings, partBytes);
-            }
-            else
-            {
-                later.Add((path, file));
+                registry.Add((path, file, kind, header));
             }
         }
+        var drafts = new Drafts
+        {
+            KeepIdNumbers = registry.Any(r => r.Kind is IdentitiesKind or EnrolmentsKind or AidsKind && new RowReader(r.Header, r.Kind.Aliases, r.File.IsSpreadsheet).Has("certno")),
+        };
+        // The registry first (what later files refer to), then the files that only refer to it, in parallel.
+        var first = new[] { "identity_codes", "households", "persons" };
+        foreach (var (path, file, kind, _) in registry.Where(r => first.Contains(r.Kind.Name)))
+        {
+            ReadRegistryFile(path, file, kind, context, drafts, timings, partBytes);
+        }
+        var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.
         try
         {
-            Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, DetectKind(item.Path, item.File), Fork(context, ownPersons: false), drafts, timings, partBytes));
+            Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, item.Kind, Fork(context, ownPersons: false), drafts, timings, partBytes));
         }
         catch (AggregateException e) when (e.InnerExceptions.OfType<InvalidDataException>().FirstOrDefault() is { } bad)
         {
