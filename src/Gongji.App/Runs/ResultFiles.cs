@@ -70,7 +70,7 @@ public static class ResultFiles
     private static long WriteSettlementPayers(string path, string[] header, RegionYearResult result, int peoplePerBlock)
     {
         var perBlock = Math.Max(1, peoplePerBlock);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
+        using var file = new DirectFile(path);
         using (var head = new Utf8CsvWriter(file, header))
         {
         }
@@ -235,7 +235,7 @@ public static class ResultFiles
         private int _at;
 
         public Utf8CsvWriter(string path, string[] header)
-            : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1), header) => _ownsStream = true;
+            : this(new DirectFile(path), header) => _ownsStream = true;
 
         /// <summary>Writes to <paramref name="stream"/> (left open), starting with the BOM and header when one is given.</summary>
         public Utf8CsvWriter(Stream stream, string[]? header)
