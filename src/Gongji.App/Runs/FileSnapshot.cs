@@ -61,6 +61,19 @@ public static class FileSnapshot
         public List<(string PsnNo, DateRange Range)> Enrolments { get; } = [];
         public List<Aid> Aids { get; } = [];
 
+        /// <summary>Room for a part's rows in the list of its kind at once (grown by doubling, a list leaves its smaller copies behind).</summary>
+        public void Reserve(FileKind kind, int rows)
+        {
+            _ = kind switch
+            {
+                PersonsKind => Persons.EnsureCapacity(rows),
+                IdentitiesKind => Identities.EnsureCapacity(rows),
+                EnrolmentsKind => Enrolments.EnsureCapacity(rows),
+                AidsKind => Aids.EnsureCapacity(rows),
+                _ => 0,
+            };
+        }
+
         /// <summary>
         /// Whether people must be found by ID number too: only when a later file has a certno column
         /// (a row may then name its person by certno alone). A million numbers are not kept for nothing.
@@ -69,10 +82,11 @@ public static class FileSnapshot
     }
 
     /// <summary>
-    /// Keeps one row. Repeated text (insurance type, division codes, the psn_no of a person already
-    /// read) is shared rather than kept once per row, so millions of rows leave few objects behind.
+    /// Keeps one row in <paramref name="part"/>'s typed lists (no boxed row per row). Repeated text
+    /// (insurance type, division codes, the psn_no of a person already read) is shared rather than kept
+    /// once per row, so millions of rows leave few objects behind.
     /// </summary>
-    private static void Keep(FileKind kind, object?[] v, List<object> local, LoadContext context, Dictionary<string, string> pool)
+    private static void Keep(FileKind kind, object?[] v, Drafts part, LoadContext context, Dictionary<string, string> pool)
     {
         string? Shared(object? text) => text is string t ? pool.TryGetValue(t, out var same) ? same : pool[t] = t : null;
         string Psn(object? text) => context.KnownPersons.TryGetValue((string)text!, out var same) ? same : (string)text!;
@@ -80,21 +94,21 @@ public static class FileSnapshot
         switch (kind)
         {
             case HouseholdsKind:
-                local.Add(((string)v[0]!, ((string)v[1]!, (string?)v[2])));
+                part.Households[(string)v[0]!] = ((string)v[1]!, (string?)v[2]);
                 break;
             case PersonsKind:
-                local.Add(((string)v[0]!, (string?)v[11], Shared(v[8]), Shared(v[6]), Shared(v[13]), (DateOnly?)v[14]));
+                part.Persons.Add(((string)v[0]!, (string?)v[11], Shared(v[8]), Shared(v[6]), Shared(v[13]), (DateOnly?)v[14]));
                 break;
             case IdentitiesKind:
-                local.Add((Psn(v[0]), new Identity(
+                part.Identities.Add((Psn(v[0]), new Identity(
                     IdentityTypes.TryParse((string)v[1]!, out var t) ? t : throw new InvalidDataException($"identity of {v[0]}: unknown type {v[1]}"),
                     new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue), (int?)v[4], (bool)v[5]!, (bool)v[6]!)));
                 break;
             case EnrolmentsKind:
-                local.Add((Psn(v[0]), new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
+                part.Enrolments.Add((Psn(v[0]), new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
                 break;
             case AidsKind:
-                local.Add(new Aid(Psn(v[2]), Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
+                part.Aids.Add(new Aid(Psn(v[2]), Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
                     Money.FromFen(Convert.ToInt64(v[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)v[4]!, (int)v[5]!, (string?)v[6], (string?)v[1]));
                 break;
             default:
@@ -102,32 +116,25 @@ public static class FileSnapshot
         }
     }
 
-    private static void Merge(FileKind kind, List<object> local, Drafts drafts)
+    /// <summary>Adds the parts' rows to <paramref name="drafts"/>, in the parts' order, each list grown once.</summary>
+    private static void Merge(IReadOnlyList<Drafts> parts, Drafts drafts)
     {
         lock (drafts)
         {
-            switch (kind)
+            drafts.Persons.EnsureCapacity(drafts.Persons.Count + parts.Sum(p => p.Persons.Count));
+            drafts.Identities.EnsureCapacity(drafts.Identities.Count + parts.Sum(p => p.Identities.Count));
+            drafts.Enrolments.EnsureCapacity(drafts.Enrolments.Count + parts.Sum(p => p.Enrolments.Count));
+            drafts.Aids.EnsureCapacity(drafts.Aids.Count + parts.Sum(p => p.Aids.Count));
+            foreach (var part in parts)
             {
-                case HouseholdsKind:
-                    foreach (var (id, household) in local.Cast<(string, (string, string?))>())
-                    {
-                        drafts.Households[id] = household;
-                    }
-                    break;
-                case PersonsKind:
-                    drafts.Persons.AddRange(local.Cast<(string, string?, string?, string?, string?, DateOnly?)>());
-                    break;
-                case IdentitiesKind:
-                    drafts.Identities.AddRange(local.Cast<(string, Identity)>());
-                    break;
-                case EnrolmentsKind:
-                    drafts.Enrolments.AddRange(local.Cast<(string, DateRange)>());
-                    break;
-                case AidsKind:
-                    drafts.Aids.AddRange(local.Cast<Aid>());
-                    break;
-                default:
-                    break;
+                foreach (var (id, household) in part.Households)
+                {
+                    drafts.Households[id] = household;
+                }
+                drafts.Persons.AddRange(part.Persons);
+                drafts.Identities.AddRange(part.Identities);
+                drafts.Enrolments.AddRange(part.Enrolments);
+                drafts.Aids.AddRange(part.Aids);
             }
         }
     }
@@ -141,8 +148,8 @@ public static class FileSnapshot
         if (parts is null)
         {
             // A file's keys are unique within the file (as gongji load checks them), not across the kinds read before it.
-            var own = Fork(context, ownPersons: false);
-            Merge(kind, ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own, drafts.KeepIdNumbers), drafts);
+            var own = Fork(context, ownPersons: false, drafts.KeepIdNumbers);
+            Merge([ReadRows(path, file.Rows(h => header = h), () => header, file.IsSpreadsheet, kind, own, drafts.KeepIdNumbers)], drafts);
             context.Warnings.AddRange(own.Warnings.Select(w => $"{Path.GetFileName(path)}: {w}"));
         }
         else
@@ -152,23 +159,23 @@ public static class FileSnapshot
                 break; // the header only
             }
             var persons = kind is PersonsKind;
-            var results = new (List<object> Read, LoadContext Context, InvalidDataException? Error)[parts.Count];
+            var results = new (Drafts Read, LoadContext Context, InvalidDataException? Error)[parts.Count];
             // Rows of a part, from where the next begins (the last as its neighbour): the key sets are made that large at once.
             int RowsOf(int k) => k + 1 < parts.Count ? parts[k + 1].FirstRow - parts[k].FirstRow : parts[k].FirstRow - parts[Math.Max(0, k - 1)].FirstRow + 1;
             Parallel.For(0, parts.Count, k =>
             {
                 // Persons fill the context with who is known; each part fills its own, joined in file order below.
-                var own = Fork(context, ownPersons: persons, RowsOf(k));
+                var own = Fork(context, ownPersons: persons, drafts.KeepIdNumbers, RowsOf(k));
                 var (from, to, firstRow) = parts[k];
                 try
                 {
                     results[k] = (file.HasPlainLines
-                        ? ReadPlainRows(path, file, parts[k], header, kind, own, drafts.KeepIdNumbers)
+                        ? ReadPlainRows(path, file, parts[k], header, kind, own, drafts.KeepIdNumbers, RowsOf(k))
                         : ReadRows(path, file.CsvRows(from, to, firstRow, header.Length), () => header, false, kind, own, drafts.KeepIdNumbers), own, null);
                 }
                 catch (InvalidDataException e)
                 {
-                    results[k] = ([], own, e);
+                    results[k] = (new Drafts(), own, e);
                 }
             });
             if (results.FirstOrDefault(r => r.Error is not null).Error is { } error)
@@ -194,13 +201,16 @@ public static class FileSnapshot
             });
             if (twice)
             {
-                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons), drafts.KeepIdNumbers);
+                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons, drafts.KeepIdNumbers), drafts.KeepIdNumbers);
             }
             if (persons)
             {
                 var count = results.Sum(r => r.Context.KnownPersons.Count);
                 context.KnownPersons.EnsureCapacity(context.KnownPersons.Count + count);
-                context.PsnNoByCertno.EnsureCapacity(context.PsnNoByCertno.Count + count);
+                if (drafts.KeepIdNumbers)
+                {
+                    context.PsnNoByCertno.EnsureCapacity(context.PsnNoByCertno.Count + count);
+                }
             }
             if (persons)
             {
@@ -215,7 +225,7 @@ public static class FileSnapshot
                     },
                     () =>
                     {
-                        foreach (var result in results)
+                        foreach (var result in drafts.KeepIdNumbers ? results : [])
                         {
                             foreach (var (certno, psn) in result.Context.PsnNoByCertno)
                             {
@@ -224,11 +234,11 @@ public static class FileSnapshot
                         }
                     });
             }
-            foreach (var (read, own, _) in results)
+            foreach (var (_, own, _) in results)
             {
                 context.Warnings.AddRange(own.Warnings.Select(w => $"{Path.GetFileName(path)}: {w}"));
-                Merge(kind, read, drafts);
             }
+            Merge([.. results.Select(r => r.Read)], drafts);
         }
         if (timings is not null)
         {
@@ -243,14 +253,15 @@ public static class FileSnapshot
     /// A context for one file or part: the known people, ID numbers, codes and counties shared (or, for a
     /// part of the persons file, its own people, joined later), its own seen keys and warnings.
     /// </summary>
-    private static LoadContext Fork(LoadContext context, bool ownPersons, int rows = 0)
+    private static LoadContext Fork(LoadContext context, bool ownPersons, bool keepIdNumbers, int rows = 0)
     {
         var seenKeys = new HashSet<string>(rows, StringComparer.Ordinal);
         return new()
         {
             // A part of the persons file: its keys are its people, so one set serves as both.
             KnownPersons = ownPersons ? seenKeys : context.KnownPersons,
-            PsnNoByCertno = ownPersons ? new Dictionary<string, string>(rows, StringComparer.Ordinal) : context.PsnNoByCertno,
+            // Its own ID numbers only when they are kept (the shared table is then left untouched).
+            PsnNoByCertno = ownPersons && keepIdNumbers ? new Dictionary<string, string>(rows, StringComparer.Ordinal) : context.PsnNoByCertno,
             IdentityCodes = context.IdentityCodes,
             KnownCounties = context.KnownCounties,
             SeenKeys = seenKeys,
@@ -258,7 +269,7 @@ public static class FileSnapshot
     }
 
     /// <summary>Checks and keeps rows; the first bad row stops the read with its row, column, value and reason.</summary>
-    private static List<object> ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context, bool keepIdNumbers)
+    private static Drafts ReadRows(string path, IEnumerable<(int Row, string[] Cells)> rows, Func<string[]> header, bool spreadsheet, FileKind kind, LoadContext context, bool keepIdNumbers)
     {
         RowReader? reader = null;
         var keeper = new RowKeeper(path, kind, context, keepIdNumbers);
@@ -272,10 +283,11 @@ public static class FileSnapshot
     }
 
     /// <summary>The rows of one part of a UTF-8 file, read from their bytes (<see cref="RowReader.Next(int, byte[], int, int)"/>).</summary>
-    private static List<object> ReadPlainRows(string path, TabularFile file, (long From, long To, int FirstRow) part, string[] header, FileKind kind, LoadContext context, bool keepIdNumbers)
+    private static Drafts ReadPlainRows(string path, TabularFile file, (long From, long To, int FirstRow) part, string[] header, FileKind kind, LoadContext context, bool keepIdNumbers, int rows)
     {
         var reader = new RowReader(header, kind.Aliases, false);
         var keeper = new RowKeeper(path, kind, context, keepIdNumbers);
+        keeper.Read.Reserve(kind, rows);
         file.PlainLines(part.From, part.To, part.FirstRow, (row, buffer, start, length) =>
         {
             reader.Next(row, buffer, start, length);
@@ -288,7 +300,7 @@ public static class FileSnapshot
     {
         private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
 
-        public List<object> Read { get; } = [];
+        public Drafts Read { get; } = new();
 
         public void Take(RowReader reader)
         {
@@ -377,7 +389,7 @@ public static class FileSnapshot
         // Each its own context, so no two files add to one list of warnings at once.
         try
         {
-            Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, item.Kind, Fork(context, ownPersons: false), drafts, timings, partBytes));
+            Parallel.ForEach(later, item => ReadRegistryFile(item.Path, item.File, item.Kind, Fork(context, ownPersons: false, drafts.KeepIdNumbers), drafts, timings, partBytes));
         }
         catch (AggregateException e) when (e.InnerExceptions.OfType<InvalidDataException>().FirstOrDefault() is { } bad)
         {
@@ -387,7 +399,9 @@ public static class FileSnapshot
         var assembly = System.Diagnostics.Stopwatch.StartNew();
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
-        var persons = drafts.Persons.Where(p => RegionOf(p.HouseholdId, p.Insuplc) is { } r && r.StartsWith(region, StringComparison.Ordinal)).ToList();
+        // The region's people, filtered where they lie (a million rows are not copied for it).
+        var persons = drafts.Persons;
+        persons.RemoveAll(p => RegionOf(p.HouseholdId, p.Insuplc) is not { } r || !r.StartsWith(region, StringComparison.Ordinal));
         var psnNos = new string[persons.Count];
         for (var i = 0; i < psnNos.Length; i++)
         {
@@ -427,8 +441,6 @@ public static class FileSnapshot
         drafts.Identities.TrimExcess();
         drafts.Enrolments.Clear();
         drafts.Enrolments.TrimExcess();
-        persons.Clear();
-        persons.TrimExcess();
         var householdList = personList.Where(p => p.HouseholdId is not null).GroupBy(p => p.HouseholdId!, StringComparer.Ordinal).Select(g => new Household
         {
             Id = g.Key,
