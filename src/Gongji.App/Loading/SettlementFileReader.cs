@@ -346,28 +346,45 @@ public sealed class SettlementFileReader
         const int Bits = 8;
         var n = table.Count;
         var hashes = new ulong[n];
-        var counts = new int[(1 << Bits) + 1];
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, n, Math.Max(1 << 16, n / 64 + 1)), range =>
+        // Hashed, counted by bucket and placed in row order per chunk of rows in parallel (a parallel radix pass).
+        var chunk = Math.Max(1 << 16, n / 64 + 1);
+        var chunks = (n + chunk - 1) / chunk;
+        var chunkCounts = new int[chunks, 1 << Bits];
+        Parallel.For(0, chunks, c =>
         {
-            for (var row = range.Item1; row < range.Item2; row++)
+            for (var row = c * chunk; row < Math.Min(n, (c + 1) * chunk); row++)
             {
-                hashes[row] = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
+                var hash = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
+                hashes[row] = hash;
+                chunkCounts[c, (int)(hash >> (64 - Bits))]++;
             }
         });
-        foreach (var h in hashes)
+        // Bucket b starts after every smaller bucket; within it, chunk c's rows after those of earlier chunks.
+        var counts = new int[(1 << Bits) + 1];
+        var chunkStart = new int[chunks, 1 << Bits];
+        for (int b = 0, at = 0; b < 1 << Bits; b++)
         {
-            counts[(int)(h >> (64 - Bits)) + 1]++;
-        }
-        for (var b = 1; b < counts.Length; b++)
-        {
-            counts[b] += counts[b - 1];
+            counts[b] = at;
+            for (var c = 0; c < chunks; c++)
+            {
+                chunkStart[c, b] = at;
+                at += chunkCounts[c, b];
+            }
+            counts[b + 1] = at;
         }
         var rows = new int[n];
-        var next = (int[])counts.Clone();
-        for (var row = 0; row < n; row++)
+        Parallel.For(0, chunks, c =>
         {
-            rows[next[(int)(hashes[row] >> (64 - Bits))]++] = row; // in row order within each bucket
-        }
+            var next = new int[1 << Bits];
+            for (var b = 0; b < next.Length; b++)
+            {
+                next[b] = chunkStart[c, b];
+            }
+            for (var row = c * chunk; row < Math.Min(n, (c + 1) * chunk); row++)
+            {
+                rows[next[(int)(hashes[row] >> (64 - Bits))]++] = row; // in row order within each bucket
+            }
+        });
         var found = new System.Collections.Concurrent.ConcurrentBag<(int Row, int First)>();
         Parallel.For(0, 1 << Bits, b =>
         {

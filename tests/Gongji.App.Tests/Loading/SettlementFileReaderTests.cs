@@ -60,6 +60,26 @@ public class SettlementFileReaderTests
     }
 
     [Fact]
+    public void Repeated_setl_ids_are_found_across_the_chunks_of_a_large_file()
+    {
+        // More than 65,536 rows: the duplicate check hashes and places them in several chunks side by side.
+        var folder = DemoData.Write("330108", 6000, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(path).ToList();
+        Assert.True(lines.Count > 90_000, $"only {lines.Count} lines");
+        // Line 3 again in the middle and at the end; line 80,000 again at the end.
+        lines.Insert(70_000, lines[2]);
+        lines.Add(lines[79_999]);
+        lines.Add(lines[2]);
+        File.WriteAllLines(path, lines);
+        var (_, reader) = SettlementFileReader.Read(path, PersonsOf(folder), 2024, parts: 2);
+        var twice = reader.Errors.Where(e => e.Column == "setl_id").Select(e => (e.Row, e.Reason)).ToList();
+        Assert.Equal(
+            [(70_001, "appears twice in this file (also row 3)"), (lines.Count - 1, "appears twice in this file (also row 80000)"), (lines.Count, "appears twice in this file (also row 3)")],
+            twice);
+    }
+
+    [Fact]
     public void Quoted_cells_and_spaces_read_as_the_plain_ones()
     {
         var folder = DemoData.Write("330108", 200, 2024);
