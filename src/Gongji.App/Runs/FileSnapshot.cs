@@ -205,19 +205,13 @@ public static class FileSnapshot
             }
             if (persons)
             {
+                // Who is known and the ID numbers (when kept) are two tables: each sized once and joined side
+                // by side, each part in file order.
                 var count = results.Sum(r => r.Context.KnownPersons.Count);
-                context.KnownPersons.EnsureCapacity(context.KnownPersons.Count + count);
-                if (drafts.KeepIdNumbers)
-                {
-                    context.PsnNoByCertno.EnsureCapacity(context.PsnNoByCertno.Count + count);
-                }
-            }
-            if (persons)
-            {
-                // Who is known and the ID numbers are two tables: joined side by side, each part in file order.
                 Parallel.Invoke(
                     () =>
                     {
+                        context.KnownPersons.EnsureCapacity(context.KnownPersons.Count + count);
                         foreach (var result in results)
                         {
                             context.KnownPersons.UnionWith(result.Context.KnownPersons);
@@ -225,7 +219,12 @@ public static class FileSnapshot
                     },
                     () =>
                     {
-                        foreach (var result in drafts.KeepIdNumbers ? results : [])
+                        if (!drafts.KeepIdNumbers)
+                        {
+                            return; // the parts shared the (untouched) table: nothing to join
+                        }
+                        context.PsnNoByCertno.EnsureCapacity(context.PsnNoByCertno.Count + count);
+                        foreach (var result in results)
                         {
                             foreach (var (certno, psn) in result.Context.PsnNoByCertno)
                             {
