@@ -19,7 +19,11 @@ public sealed class SettlementTable
     private byte[] _idPool;
     private int _idPoolLength;
 
-    public SettlementTable(int capacity = 1024)
+    public SettlementTable(int capacity = 1024) : this(capacity, Math.Max(capacity, 16) * 20)
+    {
+    }
+
+    private SettlementTable(int capacity, int idPoolCapacity)
     {
         capacity = Math.Max(capacity, 16);
         Person = new int[capacity];
@@ -37,7 +41,7 @@ public sealed class SettlementTable
         Hifes = new long[capacity];
         Oth = new long[capacity];
         Maf = new long[capacity];
-        _idPool = new byte[capacity * 20];
+        _idPool = new byte[idPoolCapacity];
     }
 
     public const byte ReversalFlag = 1;
@@ -108,7 +112,8 @@ public sealed class SettlementTable
     /// </summary>
     public static SettlementTable ForFill(IEnumerable<string> psnNos, int capacity)
     {
-        var table = new SettlementTable(capacity);
+        // The fill brings its own pool of setl_ids (Seal).
+        var table = new SettlementTable(capacity, 0);
         table._psnNos.AddRange(psnNos);
         return table;
     }

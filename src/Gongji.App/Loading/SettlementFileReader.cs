@@ -89,13 +89,17 @@ public sealed class SettlementFileReader
     private readonly long[] _amounts = new long[Fields.Length];
     private readonly bool[] _given = new bool[Fields.Length];
 
-    // What one part writes: rows at its own places of the shared table, setl_id bytes in its own pool.
+    // What one part writes: rows at its own places of the shared table, setl_id bytes in its own segment
+    // of the shared pool (from _poolStart up to _poolEnd), or in a pool of its own once the segment is full.
     private SettlementTable? _table;
     private int _rowBase;
     private int _written;
     private int[] _lineOf = [];
     private byte[] _pool = [];
+    private bool _poolShared;
+    private int _poolStart;
     private int _poolLength;
+    private int _poolEnd;
     private readonly List<KeyValuePair<int, string>> _inits = [];
     private PersonKeys? _persons;
     private byte[] _lastPsn = new byte[64];
@@ -173,6 +177,14 @@ public sealed class SettlementFileReader
         result.Timings["encoding and lines"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
 
+        // The setl_ids go into one pool, a segment per part of 16 bytes a line (a part whose ids are longer
+        // moves to a pool of its own): the pool is then the table's as it stands, not copied once more.
+        var segmentStart = new long[partCount + 1];
+        for (var k = 0; k < partCount; k++)
+        {
+            segmentStart[k + 1] = segmentStart[k] + Math.Max(1024, lines[k] * 16);
+        }
+        var shared = segmentStart[partCount] <= Array.MaxLength ? new byte[segmentStart[partCount]] : null;
         var readers = new SettlementFileReader[partCount];
         Parallel.For(0, partCount, k =>
         {
@@ -182,34 +194,69 @@ public sealed class SettlementFileReader
             reader._rowBase = rowBase[k];
             reader._lineOf = lineOf;
             reader._persons = keys;
-            reader._pool = new byte[Math.Max(1024, lines[k] * 16)];
+            if (shared is not null)
+            {
+                (reader._pool, reader._poolShared, reader._poolStart, reader._poolEnd) = (shared, true, (int)segmentStart[k], (int)segmentStart[k + 1]);
+                reader._poolLength = reader._poolStart;
+            }
             reader.ReadRange(path, bounds[k], bounds[k + 1], firstLine[k], year, othersAreErrors);
             readers[k] = reader;
         });
         result.Timings["parse"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
 
-        // Join: each part's rows moved down to close the gaps of the lines it skipped, setl_ids into one pool.
-        var pool = new byte[readers.Sum(r => (long)r._poolLength)];
+        // Join: each part's rows moved down to close the gaps of the lines it skipped; the setl_ids stay
+        // where they are unless a part had to take a pool of its own, then all go into one new pool.
+        var pool = shared;
+        if (readers.Any(r => !r._poolShared))
+        {
+            pool = new byte[readers.Sum(r => (long)r._poolLength - r._poolStart)];
+        }
         var count = 0;
         var poolLength = 0;
         var inits = new List<KeyValuePair<int, string>>();
         foreach (var (reader, k) in readers.Select((r, k) => (r, k)))
         {
-            table.MoveRows(rowBase[k], count, reader._written, poolLength);
+            var used = reader._poolLength - reader._poolStart;
+            var idShift = ReferenceEquals(pool, reader._pool) ? 0 : poolLength - reader._poolStart;
+            table.MoveRows(rowBase[k], count, reader._written, idShift);
             Array.Copy(lineOf, rowBase[k], lineOf, count, reader._written);
-            Array.Copy(reader._pool, 0, pool, poolLength, reader._poolLength);
+            if (!ReferenceEquals(pool, reader._pool))
+            {
+                Array.Copy(reader._pool, reader._poolStart, pool!, poolLength, used);
+                poolLength += used;
+            }
+            else
+            {
+                poolLength = reader._poolLength;
+            }
             inits.AddRange(reader._inits.Select(i => KeyValuePair.Create(i.Key - rowBase[k] + count, i.Value)));
             count += reader._written;
-            poolLength += reader._poolLength;
             result.Absorb(reader);
         }
-        table.Seal(count, pool, poolLength, inits);
+        table.Seal(count, pool!, poolLength, inits);
         result.Timings["join"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
         result.CheckDuplicates(table, lineOf);
         result.Timings["duplicates"] = watch.Elapsed.TotalSeconds;
         return (table, result);
+    }
+
+    /// <summary>Room for <paramref name="more"/> bytes of setl_id: a pool of this part's own, its rows so far re-based onto it.</summary>
+    private void GrowPool(int more)
+    {
+        var used = _poolLength - _poolStart;
+        var own = new byte[Math.Max(Math.Max(1024, (long)(_poolEnd - _poolStart) * 2), (long)used + more)];
+        Array.Copy(_pool, _poolStart, own, 0, used);
+        if (_poolStart != 0)
+        {
+            var starts = _table!.IdStart.AsSpan(_rowBase, _written);
+            for (var i = 0; i < starts.Length; i++)
+            {
+                starts[i] -= _poolStart;
+            }
+        }
+        (_pool, _poolShared, _poolStart, _poolLength, _poolEnd) = (own, false, 0, used, own.Length);
     }
 
     private static void AdviseHugePages(SettlementTable table)
@@ -681,9 +728,9 @@ public sealed class SettlementFileReader
             Error(row, "setl_id", Text(id), "longer than 255 bytes");
             return;
         }
-        if (_poolLength + id.Length > _pool.Length)
+        if (_poolLength + id.Length > _poolEnd)
         {
-            Array.Resize(ref _pool, Math.Max(_pool.Length * 2, _poolLength + id.Length));
+            GrowPool(id.Length);
         }
         id.CopyTo(_pool.AsSpan(_poolLength));
         var at = _rowBase + _written;

@@ -33,6 +33,45 @@ public class SettlementFileReaderTests
     }
 
     [Fact]
+    public void Setl_ids_longer_than_a_part_has_room_for_read_as_the_short_ones()
+    {
+        // Each part writes its setl_ids into its segment of one pool (16 bytes a line); the middle of this
+        // file has ids of 60 bytes, so the part reading it moves to a pool of its own and the join copies.
+        var folder = DemoData.Write("330108", 400, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        var (id, init) = (Array.IndexOf(header, "setl_id"), Array.IndexOf(header, "init_setl_id"));
+        var longer = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = lines.Length / 3; i < 2 * lines.Length / 3; i++)
+        {
+            var cells = lines[i].Split(',');
+            longer[cells[id]] = cells[id] + "-" + new string('x', 60 - cells[id].Length - 1);
+        }
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',');
+            cells[id] = longer.GetValueOrDefault(cells[id], cells[id]);
+            cells[init] = longer.GetValueOrDefault(cells[init], cells[init]);
+            lines[i] = string.Join(',', cells);
+        }
+        File.WriteAllLines(path, lines);
+        var persons = PersonsOf(folder);
+        var (one, _) = SettlementFileReader.Read(path, persons, 2024, parts: 1);
+        Assert.Contains(Enumerable.Range(0, one.Count), r => one.SetlId(r).Length == 60);
+        foreach (var parts in new[] { 3, 5 })
+        {
+            var (many, reader) = SettlementFileReader.Read(path, persons, 2024, parts: parts);
+            Assert.Equal(Rows(one), Rows(many));
+            Assert.Equal(0, reader.ErrorCount);
+            // A row added after the read goes after every setl_id already held.
+            var added = many.Add("NEW-1"u8, 0, many.Time[0], many.MedType[0], 0, null, 100, 100, 0, 0, 0, 0, 0, 0, 0);
+            Assert.Equal("NEW-1", many.SetlId(added));
+            Assert.Equal(Rows(one), Rows(many).Take(one.Count));
+        }
+    }
+
+    [Fact]
     public void Errors_name_the_file_line_whichever_part_reads_it()
     {
         var folder = DemoData.Write("330108", 300, 2024);
