@@ -120,12 +120,12 @@ public static class PayerEngine
             }
             peopleArray[i].Policy = lastPolicy!;
         }
-        var people = new List<(Person Person, RegionPolicy Policy, Household? Household)>(peopleArray);
+        var people = peopleArray;
 
         Lap("registry");
         var table = input.Table ?? SettlementTable.From(input.Settlements);
-        var rowsByPerson = GroupRows(table, IndexOf, i => psnNos[i], year, people.Count, Lap);
-        var aidsByPerson = new List<Aid>?[people.Count];
+        var rowsByPerson = GroupRows(table, IndexOf, i => psnNos[i], year, people.Length, Lap);
+        var aidsByPerson = new List<Aid>?[people.Length];
         foreach (var aid in input.Aids)
         {
             if (aid.ExpenseYear != year)
@@ -142,15 +142,15 @@ public static class PayerEngine
         var classes = table.MedTypes.Select(MedTypes.Classify).ToArray();
         var results = new SettlementColumns(table, classes);
         // Everyone's amounts by payer in one array, a slice each: a million people make one allocation, not a million.
-        var slot = new int[people.Count];
+        var slot = new int[people.Length];
         var working = 0;
-        for (var i = 0; i < people.Count; i++)
+        for (var i = 0; i < people.Length; i++)
         {
             slot[i] = rowsByPerson.Rows(i).Length > 0 || aidsByPerson[i] is not null ? working++ : -1;
         }
         var amounts = new Money[working * Payers.Count];
-        var workOf = new PersonWork?[people.Count];
-        InParallel(people.Count, 4096, i =>
+        var workOf = new PersonWork?[people.Length];
+        InParallel(people.Length, 4096, i =>
         {
             if (slot[i] >= 0)
             {
@@ -159,7 +159,14 @@ public static class PayerEngine
                     new ArraySegment<Money>(amounts, slot[i] * Payers.Count, Payers.Count));
             }
         });
-        var works = workOf.OfType<PersonWork>().ToList();
+        var works = new List<PersonWork>(working);
+        foreach (var work in workOf)
+        {
+            if (work is not null)
+            {
+                works.Add(work);
+            }
+        }
         Lap("person work");
 
         // Every person's settlements are independent of everyone else's: one pass each, in parallel.
@@ -383,7 +390,7 @@ public static class PayerEngine
         }
         var tekun = IdentityRules.HeldInYear(w.Person, year, w.Policy.LookbackMonths, IdentityRules.Tekun);
         var ratio = p.Rate(tekun ? "special_assistance.ratio.tekun" : "special_assistance.ratio.other");
-        var @base = w.TierBase(Payer.SpecialAssistance, row => IdentityRules.HeldOn(w.Person, w.Day(row), w.Policy.LookbackMonths, Eligible));
+        var @base = w.TierBaseWhileHeld(Payer.SpecialAssistance, w.Policy.LookbackMonths, Eligible);
         var amount = SpecialAssistance.Amount(@base, new Money(threshold), ratio, p.Money("special_assistance.annual_limit"));
         w.AddAnnual(Payer.SpecialAssistance, @base, ratio, amount, "特殊救助", SpecialAssistance.Clause,
             $"起付线 {threshold:0.00}，{(tekun ? "特困人员" : "其他医疗救助对象")}，年度限额 {p.Money("special_assistance.annual_limit")}");
@@ -415,7 +422,7 @@ public static class PayerEngine
             return;
         }
         var line = w.Policy.Parameters.Money("high_cost_resolution.line");
-        var @base = w.TierBase(Payer.HighCostResolution, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult));
+        var @base = w.TierBaseWhileHeld(Payer.HighCostResolution, 0, IdentityRules.Difficult);
         w.AddAnnual(Payer.HighCostResolution, @base, null, HighCostResolution.Amount(@base, line), "高额医疗费用多渠道化解",
             HighCostResolution.Clause, $"化解至 {line} 以下");
     }
@@ -441,7 +448,7 @@ public static class PayerEngine
                 continue;
             }
             var members = group.OrderBy(w => w.Person.PsnNo, StringComparer.Ordinal).ToList();
-            var bases = members.Select(w => w.TierBase(payer, row => IdentityRules.HeldOn(w.Person, w.Day(row), 0, IdentityRules.Difficult))).ToList();
+            var bases = members.Select(w => w.TierBaseWhileHeld(payer, 0, IdentityRules.Difficult)).ToList();
             var rate = new Rate(ratio.Value);
             var proposals = bases.Select(b => WarmFund.Proposal(b, new Money(threshold.Value), rate, new Money(max.Value))).ToList();
             var paid = WarmFund.WithinBudget(proposals, new Money(budget.Value));
@@ -456,6 +463,21 @@ public static class PayerEngine
     }
 
     private static readonly List<Aid> NoAids = [];
+
+    private interface IRowTest
+    {
+        bool Includes(int row);
+    }
+
+    private readonly struct RowsWhere(Func<int, bool> test) : IRowTest
+    {
+        public bool Includes(int row) => test(row);
+    }
+
+    private readonly struct RowsWhileHeld(PersonWork work, int lookbackMonths, Func<Identity, bool> kind) : IRowTest
+    {
+        public bool Includes(int row) => IdentityRules.HeldOn(work.Person, work.Day(row), lookbackMonths, kind);
+    }
 
     private static List<HouseholdYearResult> ComputeHouseholdTiers(List<PersonWork> works, IReadOnlyList<Household> households, Func<string, Person?> personOf, int year)
     {
@@ -501,7 +523,14 @@ public static class PayerEngine
         var policy = members[0].Policy;
         var lookback = policy.LookbackMonths;
         // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
-        var allMembers = household.MemberPsnNos.Select(personOf).OfType<Person>().ToList();
+        var allMembers = new List<Person>(household.MemberPsnNos.Count);
+        foreach (var psnNo in household.MemberPsnNos)
+        {
+            if (personOf(psnNo) is { } member)
+            {
+                allMembers.Add(member);
+            }
+        }
         var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
         var byPayer = new Money[Payers.Count];
         var lines = new List<PayerLine>();
@@ -512,7 +541,11 @@ public static class PayerEngine
             var tekunMembers = allMembers.Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun));
             var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
             // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
-            var @base = Money.Sum(members.Select(m => m.TierBase(Payer.CapFund, row => IdentityRules.HeldOn(m.Person, m.Day(row), lookback, IdentityRules.Difficult))));
+            var @base = Money.Zero;
+            foreach (var m in members)
+            {
+                @base += m.TierBaseWhileHeld(Payer.CapFund, lookback, IdentityRules.Difficult);
+            }
             var ratio = p.Rate("cap.ratio");
             capAmount = HouseholdCap.Amount(@base, threshold, ratio);
             lines.Add(new PayerLine(null, household.Id, Payer.CapFund, @base, ratio, capAmount, "暖心基金封顶兜底", HouseholdCap.Clause,
@@ -543,7 +576,11 @@ public static class PayerEngine
     /// </summary>
     private static void ShareAmongMembers(List<PersonWork> members, Money amount)
     {
-        var totalBurden = Money.Sum(members.Select(m => m.PersonalBurdenBeforeHousehold.AtLeastZero()));
+        var totalBurden = Money.Zero;
+        foreach (var m in members)
+        {
+            totalBurden += m.PersonalBurdenBeforeHousehold.AtLeastZero();
+        }
         var left = amount;
         for (var i = 0; i < members.Count; i++)
         {
@@ -570,11 +607,11 @@ public static class PayerEngine
         _ => "低边家庭",
     };
 
-    private static List<Warning> RaiseWarnings(List<(Person Person, RegionPolicy Policy, Household? Household)> persons, PersonWork?[] workOf, int year, Notices notices)
+    private static List<Warning> RaiseWarnings((Person Person, RegionPolicy Policy, Household? Household)[] persons, PersonWork?[] workOf, int year, Notices notices)
     {
         // Each person's warnings depend on that person alone: in parallel, kept in psn_no order.
-        var raised = new List<Warning>?[persons.Count];
-        InParallel(persons.Count, 4096, i => raised[i] = WarningsOf(persons[i].Person, persons[i].Policy, workOf[i], year, notices));
+        var raised = new List<Warning>?[persons.Length];
+        InParallel(persons.Length, 4096, i => raised[i] = WarningsOf(persons[i].Person, persons[i].Policy, workOf[i], year, notices));
         var warnings = new List<Warning>();
         foreach (var list in raised)
         {
@@ -832,7 +869,14 @@ public static class PayerEngine
         /// in its base, less the aids (unless an aid names a settlement outside the base) and every
         /// earlier annual tier; never below 0 (rules.md, common).
         /// </summary>
-        public Money TierBase(Payer tier, Func<int, bool> inBase)
+        public Money TierBase(Payer tier, Func<int, bool> inBase) => TierBase(tier, new RowsWhere(inBase));
+
+        /// <summary>The base of the settlements made while an identity of <paramref name="kind"/> was held (a look-back window counts as held).</summary>
+        public Money TierBaseWhileHeld(Payer tier, int lookbackMonths, Func<Identity, bool> kind) => TierBase(tier, new RowsWhileHeld(this, lookbackMonths, kind));
+
+        // Generic over a struct test so the loop calls it directly: a million people make no closures.
+        private Money TierBase<TRows>(Payer tier, TRows inBase)
+            where TRows : struct, IRowTest
         {
             var table = _columns.Table;
             long sum = 0;
@@ -841,7 +885,7 @@ public static class PayerEngine
             for (var k = _start; k < _end; k++)
             {
                 var row = _order[k];
-                if (_columns.EntersTiers[row] && inBase(row))
+                if (_columns.EntersTiers[row] && inBase.Includes(row))
                 {
                     sum += table.Sum[row] - table.Funds(row) - _columns.MedicalAssistance[row];
                     if (aidsNameSettlements)
