@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gongji.Engine.Model;
 
 namespace Gongji.Loading;
@@ -298,12 +299,12 @@ public sealed class IdentitiesKind : FileKind
         var end = row.Date("endtime");
         if (begin is { } b && end is { } e && e < b)
         {
-            row.Error("endtime", e.ToString("yyyy-MM-dd"), $"before begntime {b:yyyy-MM-dd}");
+            row.Error("endtime", e.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"before begntime {b:yyyy-MM-dd}"));
         }
         var source = row.Text("source") ?? "roster";
         if (psn is not null && type is not null && begin is not null)
         {
-            Unique(row, context, "psn_idet_type", $"{psn}|{type}|{begin:yyyy-MM-dd}|{source}");
+            Unique(row, context, "psn_idet_type", string.Create(CultureInfo.InvariantCulture, $"{psn}|{type}|{begin:yyyy-MM-dd}|{source}"));
         }
         return [psn, type, begin, end, level, illness, row.Bool("gradual_exit", false), raw, source];
     }
@@ -328,11 +329,11 @@ public sealed class EnrolmentsKind : FileKind
         var end = row.Date("enddate");
         if (begin is { } b && end is { } e && e < b)
         {
-            row.Error("enddate", e.ToString("yyyy-MM-dd"), $"before begndate {b:yyyy-MM-dd}");
+            row.Error("enddate", e.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"before begndate {b:yyyy-MM-dd}"));
         }
         if (psn is not null && begin is not null)
         {
-            Unique(row, context, "begndate", $"{psn}|{insutype}|{begin:yyyy-MM-dd}");
+            Unique(row, context, "begndate", string.Create(CultureInfo.InvariantCulture, $"{psn}|{insutype}|{begin:yyyy-MM-dd}"));
         }
         return [psn, insutype, begin, end, row.Bool("subsidized", false)];
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Gongji.App.Tests.Store;
 using Gongji.Loading;
@@ -232,6 +233,27 @@ public class LoaderTests(PostgresServer postgres)
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
         Assert.True(error.Row >= 2);
         Assert.True(File.Exists(result.ErrorFile));
+    }
+
+    [Fact]
+    public async Task Dates_in_messages_are_written_alike_whatever_the_culture_of_the_machine()
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("sqlite", postgres, folder);
+        var path = Write(folder, "enrolments.csv", "psn_no,insutype,begndate,enddate\nP1,390,2024-01-01,2024-12-31\nP1,390,2024-01-01,2023-06-30\n");
+        var culture = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = new CultureInfo("th-TH"); // a Buddhist calendar: 2024 is 2567
+            var result = await new Loader(store, TimeProvider.System).LoadAsync(path);
+            Assert.Equal("P1|390|2024-01-01", Assert.Single(result.Errors, e => e.Column == "begndate").Value);
+            var end = Assert.Single(result.Errors, e => e.Column == "enddate");
+            Assert.Equal(("2023-06-30", "before begndate 2024-01-01"), (end.Value, end.Reason));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     [Theory]
