@@ -553,7 +553,7 @@ internal static class Commands
         var gaps = await Gongji.Enrolment.EnrolmentCheck.BuildAsync(store, region, year);
         foreach (var g in gaps.Take(o.Int("limit", 40)))
         {
-            Console.WriteLine($"  {g.TownshipName,-12} {g.PsnNo} {g.Name,-4} {g.Certno} {g.KindName} {g.From:yyyy-MM-dd}–{g.To:yyyy-MM-dd} ({g.Days} days)");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.TownshipName,-12} {g.PsnNo} {g.Name,-4} {g.Certno} {g.KindName} {g.From:yyyy-MM-dd}–{g.To:yyyy-MM-dd} ({g.Days} days)"));
         }
         Console.WriteLine($"{gaps.Select(g => g.PsnNo).Distinct().Count()} assisted people with cover missing on due days: " +
             string.Join("; ", gaps.GroupBy(g => g.KindName).Select(k => $"{k.Key} {k.Select(g => g.PsnNo).Distinct().Count()} 人")) + $" ({(gaps.FirstOrDefault()?.Clause ?? "")})");
@@ -665,7 +665,7 @@ internal static class Commands
         var store = await OpenStoreAsync(o);
         foreach (var r in await new RunService(store, TimeProvider.System).ListAsync())
         {
-            Console.WriteLine($"#{r.Id} {r.Region} {r.Year} at {r.FinishedAt:yyyy-MM-dd HH:mm:ss} inputs {r.InputsFingerprint} parameters {r.ParameterVersion} (through load batch {r.LastBatchId})");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#{r.Id} {r.Region} {r.Year} at {r.FinishedAt:yyyy-MM-dd HH:mm:ss} inputs {r.InputsFingerprint} parameters {r.ParameterVersion} (through load batch {r.LastBatchId})"));
         }
         return 0;
     }

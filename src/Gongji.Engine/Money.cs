@@ -140,7 +140,7 @@ public readonly record struct DateRange
     {
         if (to < from)
         {
-            throw new ArgumentOutOfRangeException(nameof(to), to, $"a date range ends on or after its start {from:yyyy-MM-dd}");
+            throw new ArgumentOutOfRangeException(nameof(to), to, string.Create(CultureInfo.InvariantCulture, $"a date range ends on or after its start {from:yyyy-MM-dd}"));
         }
         From = from;
         To = to;
@@ -159,5 +159,5 @@ public readonly record struct DateRange
         return from <= to ? new DateRange(from, to) : null;
     }
 
-    public override string ToString() => To == DateOnly.MaxValue ? $"{From:yyyy-MM-dd}–" : $"{From:yyyy-MM-dd}–{To:yyyy-MM-dd}";
+    public override string ToString() => To == DateOnly.MaxValue ? string.Create(CultureInfo.InvariantCulture, $"{From:yyyy-MM-dd}–") : string.Create(CultureInfo.InvariantCulture, $"{From:yyyy-MM-dd}–{To:yyyy-MM-dd}");
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gongji.Engine;
 using Gongji.Engine.Model;
 using Gongji.Engine.Rules;
@@ -51,7 +52,7 @@ public sealed class ApplicationService(GongjiStore store, TimeProvider clock, Le
         var workflow = Workflow.Find(fund.Workflow);
         if (fund.Workflow == Workflow.JingningSubsidy.Id && appliedOn > new DateOnly(year + 1, 6, 30))
         {
-            return new(null, $"{year} 年度的补助申请截止于 {year + 1}-06-30（景政办发〔2021〕29号 二（三）），{appliedOn:yyyy-MM-dd} 已逾期");
+            return new(null, string.Create(CultureInfo.InvariantCulture, $"{year} 年度的补助申请截止于 {year + 1}-06-30（景政办发〔2021〕29号 二（三）），{appliedOn:yyyy-MM-dd} 已逾期"));
         }
         var (fen, clause, region, township) = await EngineAmountAsync(fund, subject, year, ct);
         if (!who.Covers(region))
@@ -290,7 +291,7 @@ public sealed class ApplicationService(GongjiStore store, TimeProvider clock, Le
         }
         if (row.NoticeUntil is { } until && until > clock.GetUtcNow())
         {
-            reasons.Add($"公示期至 {until.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm}，期满后方可审批");
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"公示期至 {until.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm}，期满后方可审批"));
         }
         var open = await db.Objections.CountAsync(o => o.ApplicationId == row.Id && o.ResolvedAt == null, ct);
         if (open > 0)
@@ -331,7 +332,7 @@ public sealed class ApplicationService(GongjiStore store, TimeProvider clock, Le
         }
         if (row.ResolvedAt is not null)
         {
-            return (row, $"异议 #{objectionId} 已于 {row.ResolvedAt:yyyy-MM-dd} 处理");
+            return (row, string.Create(CultureInfo.InvariantCulture, $"异议 #{objectionId} 已于 {row.ResolvedAt:yyyy-MM-dd} 处理"));
         }
         row.ResolvedAt = clock.GetUtcNow();
         row.ResolvedBy = who.UserName;

@@ -342,7 +342,7 @@ public static class CaseFile
     {
         var from = Date(node, "from", where) ?? throw new CaseFormatException($"{where}: 'from' is missing");
         var to = Date(node, "to", where) ?? DateOnly.MaxValue;
-        return to < from ? throw new CaseFormatException($"{where}: 'to' {to:yyyy-MM-dd} is before 'from' {from:yyyy-MM-dd}") : new DateRange(from, to);
+        return to < from ? throw new CaseFormatException(string.Create(CultureInfo.InvariantCulture, $"{where}: 'to' {to:yyyy-MM-dd} is before 'from' {from:yyyy-MM-dd}")) : new DateRange(from, to);
     }
 
     private static void CheckKeys(YamlMappingNode node, IReadOnlyCollection<string> allowed, string where)

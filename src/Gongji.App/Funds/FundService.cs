@@ -98,7 +98,7 @@ public sealed class FundService(GongjiStore store, TimeProvider clock, Ledger le
         var inYear = rows.Where(r => r.ValueDate >= start && r.ValueDate <= end).ToList();
         var lines = new List<ReportLine>
         {
-            new("年初银行存款", $"{start:yyyy-MM-dd} 前", Balance(LedgerAccounts.Bank, start.AddDays(-1))),
+            new("年初银行存款", string.Create(CultureInfo.InvariantCulture, $"{start:yyyy-MM-dd} 前"), Balance(LedgerAccounts.Bank, start.AddDays(-1))),
         };
         foreach (var source in LedgerAccounts.Sources.Keys.Where(s => s != "recovery"))
         {
@@ -112,7 +112,7 @@ public sealed class FundService(GongjiStore store, TimeProvider clock, Ledger le
         lines.Add(new("本年银行实付", "payment_paid", paid));
         lines.Add(new("本年追回到账", "recovery_received", recovered));
         var bankEnd = Balance(LedgerAccounts.Bank, end);
-        lines.Add(new("年末银行存款", $"{end:yyyy-MM-dd}", bankEnd));
+        lines.Add(new("年末银行存款", string.Create(CultureInfo.InvariantCulture, $"{end:yyyy-MM-dd}"), bankEnd));
         lines.Add(new("年末待支付", "payable", -Balance(LedgerAccounts.Payable, end)));
         lines.Add(new("年末在途（待银行回盘）", "in_transit", -Balance(LedgerAccounts.InTransit, end)));
         lines.Add(new("年末应追回", "receivable", Balance(LedgerAccounts.Receivable, end)));

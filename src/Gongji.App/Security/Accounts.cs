@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gongji.Reference;
 using Gongji.Store;
 using Microsoft.EntityFrameworkCore;
@@ -80,7 +81,7 @@ public sealed class Accounts(GongjiStore store, TimeProvider clock, SecurityOpti
         }
         if (account.LockedUntil is { } until && until > now)
         {
-            return new SignInOutcome(null, $"账户已锁定，请于 {until.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} 后再试（连续 {options.MaxFailedAttempts} 次密码错误）");
+            return new SignInOutcome(null, string.Create(CultureInfo.InvariantCulture, $"账户已锁定，请于 {until.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} 后再试（连续 {options.MaxFailedAttempts} 次密码错误）"));
         }
         if (!Passwords.Verify(password, account.PasswordHash))
         {
