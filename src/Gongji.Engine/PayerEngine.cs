@@ -680,7 +680,7 @@ public static class PayerEngine
         var table = columns.Table;
         var amount = Money.FromFen(columns.MedicalAssistance[row]);
         var standing = columns.Standing[row];
-        var part = Money.FromFen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+        var part = Money.FromFen(Math.Max(0, table.Scope(row) - table.Funds(row)));
         if (policy.MedicalAssistance == MedicalAssistanceSource.FromSettlement)
         {
             return amount.IsZero ? null : new PayerLine(table.SetlId(row), psnNo, Payer.MedicalAssistance, part, null, amount,
@@ -713,7 +713,7 @@ public static class PayerEngine
             var amount = table.Fund(row, fund);
             if (amount != 0)
             {
-                yield return new PayerLine(table.SetlId(row), psnNo, fund, Money.FromFen(table.Sum[row]), null, Money.FromFen(amount), SettlementRule, "医保结算数据");
+                yield return new PayerLine(table.SetlId(row), psnNo, fund, Money.FromFen(table.Sum(row)), null, Money.FromFen(amount), SettlementRule, "医保结算数据");
             }
         }
     }
@@ -800,7 +800,7 @@ public static class PayerEngine
                 Money? used = null, left = null;
                 if (Policy.MedicalAssistance == MedicalAssistanceSource.FromSettlement)
                 {
-                    assistance = table.Maf[row]; // always kept: what the data says was paid (rules.md)
+                    assistance = table.Maf(row); // always kept: what the data says was paid (rules.md)
                 }
                 else if (enters && limits is not null)
                 {
@@ -810,7 +810,7 @@ public static class PayerEngine
                     if (standing is { } st)
                     {
                         var medClass = Class(row);
-                        var part = Money.FromFen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+                        var part = Money.FromFen(Math.Max(0, table.Scope(row) - table.Funds(row)));
                         var amount = MedicalAssistance.Assist(part, medClass, st, limits!);
                         assistance = amount.Fen;
                         _columns.Standing[row] = st.Standing;
@@ -823,16 +823,16 @@ public static class PayerEngine
                 }
                 _columns.MedicalAssistance[row] = assistance;
                 var funds = table.Funds(row);
-                hifp += table.Hifp[row];
-                hifmi += table.Hifmi[row];
-                hifob += table.Hifob[row];
-                cvlserv += table.Cvlserv[row];
-                hifes += table.Hifes[row];
-                oth += table.Oth[row];
+                hifp += table.Hifp(row);
+                hifmi += table.Hifmi(row);
+                hifob += table.Hifob(row);
+                cvlserv += table.Cvlserv(row);
+                hifes += table.Hifes(row);
+                oth += table.Oth(row);
                 assistanceTotal += assistance;
-                total += table.Sum[row];
-                scope += table.Scope[row];
-                var burdenAfter = table.Sum[row] - funds - assistance;
+                total += table.Sum(row);
+                scope += table.Scope(row);
+                var burdenAfter = table.Sum(row) - funds - assistance;
                 warningBase += burdenAfter;
                 if (_explain)
                 {
@@ -887,7 +887,7 @@ public static class PayerEngine
                 var row = _order[k];
                 if (_columns.EntersTiers[row] && inBase.Includes(row))
                 {
-                    sum += table.Sum[row] - table.Funds(row) - _columns.MedicalAssistance[row];
+                    sum += table.Sum(row) - table.Funds(row) - _columns.MedicalAssistance[row];
                     if (aidsNameSettlements)
                     {
                         (inBaseIds ??= new HashSet<string>(StringComparer.Ordinal)).Add(table.SetlId(row));

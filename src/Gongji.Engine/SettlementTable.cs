@@ -5,8 +5,11 @@ namespace Gongji.Engine;
 
 /// <summary>
 /// Settlements as columns (struct of arrays): what the engine reads of tens of millions of them
-/// without an object per row. Amounts are whole fen; setl_id is kept as UTF-8 bytes in one pool.
-/// Built from <see cref="Settlement"/> records, or filled in parallel by a fast file reader (<see cref="ForFill"/>).
+/// without an object per row. Amounts are whole fen, kept in 32 bits: a city-year's columns are then
+/// 36 bytes a row smaller. A row with an amount beyond ±21,474,836.47 yuan keeps its amounts whole
+/// beside the columns (<see cref="WideFlag"/>); the accessors read either. setl_id is kept as UTF-8
+/// bytes in one pool. Built from <see cref="Settlement"/> records, or filled in parallel by a fast
+/// file reader (<see cref="ForFill"/>).
 /// </summary>
 public sealed class SettlementTable
 {
@@ -18,6 +21,11 @@ public sealed class SettlementTable
     private Settlement[]? _originals;
     private byte[] _idPool;
     private int _idPoolLength;
+
+    // Amounts in fen, in the column order of Set; a wide row's are in _wide (theirs hold 0).
+    private int[] _sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf;
+    private readonly Dictionary<int, long[]> _wide = [];
+    private bool _anyWide;
 
     public SettlementTable(int capacity = 1024) : this(capacity, Math.Max(capacity, 16) * 20)
     {
@@ -32,20 +40,23 @@ public sealed class SettlementTable
         Flags = new byte[capacity];
         IdStart = new int[capacity];
         IdLength = new byte[capacity];
-        Sum = new long[capacity];
-        Scope = new long[capacity];
-        Hifp = new long[capacity];
-        Hifmi = new long[capacity];
-        Hifob = new long[capacity];
-        Cvlserv = new long[capacity];
-        Hifes = new long[capacity];
-        Oth = new long[capacity];
-        Maf = new long[capacity];
+        _sum = new int[capacity];
+        _scope = new int[capacity];
+        _hifp = new int[capacity];
+        _hifmi = new int[capacity];
+        _hifob = new int[capacity];
+        _cvlserv = new int[capacity];
+        _hifes = new int[capacity];
+        _oth = new int[capacity];
+        _maf = new int[capacity];
         _idPool = new byte[idPoolCapacity];
     }
 
     public const byte ReversalFlag = 1;
     public const byte ExcludedFlag = 2;
+
+    /// <summary>The row's amounts do not fit in 32 bits of fen: they are kept whole beside the columns.</summary>
+    public const byte WideFlag = 4;
 
     public int Count { get; private set; }
 
@@ -62,15 +73,25 @@ public sealed class SettlementTable
 
     public int[] IdStart { get; private set; }
     public byte[] IdLength { get; private set; }
-    public long[] Sum { get; private set; }
-    public long[] Scope { get; private set; }
-    public long[] Hifp { get; private set; }
-    public long[] Hifmi { get; private set; }
-    public long[] Hifob { get; private set; }
-    public long[] Cvlserv { get; private set; }
-    public long[] Hifes { get; private set; }
-    public long[] Oth { get; private set; }
-    public long[] Maf { get; private set; }
+
+    /// <summary>medfee_sumamt in fen.</summary>
+    public long Sum(int row) => _anyWide && IsWide(row) ? _wide[row][0] : _sum[row];
+
+    /// <summary>inscp_scp_amt in fen.</summary>
+    public long Scope(int row) => _anyWide && IsWide(row) ? _wide[row][1] : _scope[row];
+
+    public long Hifp(int row) => _anyWide && IsWide(row) ? _wide[row][2] : _hifp[row];
+    public long Hifmi(int row) => _anyWide && IsWide(row) ? _wide[row][3] : _hifmi[row];
+    public long Hifob(int row) => _anyWide && IsWide(row) ? _wide[row][4] : _hifob[row];
+    public long Cvlserv(int row) => _anyWide && IsWide(row) ? _wide[row][5] : _cvlserv[row];
+    public long Hifes(int row) => _anyWide && IsWide(row) ? _wide[row][6] : _hifes[row];
+    public long Oth(int row) => _anyWide && IsWide(row) ? _wide[row][7] : _oth[row];
+    public long Maf(int row) => _anyWide && IsWide(row) ? _wide[row][8] : _maf[row];
+
+    private bool IsWide(int row) => (Flags[row] & WideFlag) != 0;
+
+    /// <summary>The amount columns, for advice to the memory manager (<c>HugePages</c>).</summary>
+    public IReadOnlyList<int[]> AmountColumns => [_sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf];
 
     public IReadOnlyList<string> PsnNos => _psnNos;
     public IReadOnlyList<string> MedTypes => _medTypes;
@@ -127,16 +148,29 @@ public sealed class SettlementTable
         Person[row] = person;
         Time[row] = ticks;
         MedType[row] = medType;
-        Flags[row] = flags;
-        Sum[row] = sum;
-        Scope[row] = scope;
-        Hifp[row] = hifp;
-        Hifmi[row] = hifmi;
-        Hifob[row] = hifob;
-        Cvlserv[row] = cvlserv;
-        Hifes[row] = hifes;
-        Oth[row] = oth;
-        Maf[row] = maf;
+        if (sum == (int)sum && scope == (int)scope && hifp == (int)hifp && hifmi == (int)hifmi && hifob == (int)hifob
+            && cvlserv == (int)cvlserv && hifes == (int)hifes && oth == (int)oth && maf == (int)maf)
+        {
+            Flags[row] = (byte)(flags & ~WideFlag);
+            _sum[row] = (int)sum;
+            _scope[row] = (int)scope;
+            _hifp[row] = (int)hifp;
+            _hifmi[row] = (int)hifmi;
+            _hifob[row] = (int)hifob;
+            _cvlserv[row] = (int)cvlserv;
+            _hifes[row] = (int)hifes;
+            _oth[row] = (int)oth;
+            _maf[row] = (int)maf;
+            return;
+        }
+        // Over 21 million yuan: rare enough to keep aside; the parts of a parallel fill may meet here at once.
+        Flags[row] = (byte)(flags | WideFlag);
+        _sum[row] = _scope[row] = _hifp[row] = _hifmi[row] = _hifob[row] = _cvlserv[row] = _hifes[row] = _oth[row] = _maf[row] = 0;
+        lock (_wide)
+        {
+            _wide[row] = [sum, scope, hifp, hifmi, hifob, cvlserv, hifes, oth, maf];
+            _anyWide = true;
+        }
     }
 
     /// <summary>Moves <paramref name="count"/> rows from <paramref name="from"/> down to <paramref name="to"/>, their setl_id offsets shifted by <paramref name="idShift"/>.</summary>
@@ -150,15 +184,22 @@ public sealed class SettlementTable
             Array.Copy(Flags, from, Flags, to, count);
             Array.Copy(IdStart, from, IdStart, to, count);
             Array.Copy(IdLength, from, IdLength, to, count);
-            Array.Copy(Sum, from, Sum, to, count);
-            Array.Copy(Scope, from, Scope, to, count);
-            Array.Copy(Hifp, from, Hifp, to, count);
-            Array.Copy(Hifmi, from, Hifmi, to, count);
-            Array.Copy(Hifob, from, Hifob, to, count);
-            Array.Copy(Cvlserv, from, Cvlserv, to, count);
-            Array.Copy(Hifes, from, Hifes, to, count);
-            Array.Copy(Oth, from, Oth, to, count);
-            Array.Copy(Maf, from, Maf, to, count);
+            foreach (var column in AmountColumns)
+            {
+                Array.Copy(column, from, column, to, count);
+            }
+            if (_anyWide)
+            {
+                var moved = _wide.Where(w => w.Key >= from && w.Key < from + count).ToList();
+                foreach (var (row, _) in moved)
+                {
+                    _wide.Remove(row);
+                }
+                foreach (var (row, amounts) in moved)
+                {
+                    _wide[row - from + to] = amounts;
+                }
+            }
         }
         if (idShift != 0)
         {
@@ -227,15 +268,15 @@ public sealed class SettlementTable
         Flags = Resize(Flags, size);
         IdStart = Resize(IdStart, size);
         IdLength = Resize(IdLength, size);
-        Sum = Resize(Sum, size);
-        Scope = Resize(Scope, size);
-        Hifp = Resize(Hifp, size);
-        Hifmi = Resize(Hifmi, size);
-        Hifob = Resize(Hifob, size);
-        Cvlserv = Resize(Cvlserv, size);
-        Hifes = Resize(Hifes, size);
-        Oth = Resize(Oth, size);
-        Maf = Resize(Maf, size);
+        _sum = Resize(_sum, size);
+        _scope = Resize(_scope, size);
+        _hifp = Resize(_hifp, size);
+        _hifmi = Resize(_hifmi, size);
+        _hifob = Resize(_hifob, size);
+        _cvlserv = Resize(_cvlserv, size);
+        _hifes = Resize(_hifes, size);
+        _oth = Resize(_oth, size);
+        _maf = Resize(_maf, size);
     }
 
     private static T[] Resize<T>(T[] array, int size)
@@ -265,31 +306,34 @@ public sealed class SettlementTable
         PsnNo = _psnNos[Person[row]],
         SetlTime = new DateTime(Time[row]),
         MedType = _medTypes[MedType[row]],
-        MedfeeSumamt = Money.FromFen(Sum[row]),
-        InscpScpAmt = Money.FromFen(Scope[row]),
-        HifpPay = Money.FromFen(Hifp[row]),
-        HifmiPay = Money.FromFen(Hifmi[row]),
-        HifobPay = Money.FromFen(Hifob[row]),
-        CvlservPay = Money.FromFen(Cvlserv[row]),
-        HifesPay = Money.FromFen(Hifes[row]),
-        OthPay = Money.FromFen(Oth[row]),
-        MafPay = Money.FromFen(Maf[row]),
+        MedfeeSumamt = Money.FromFen(Sum(row)),
+        InscpScpAmt = Money.FromFen(Scope(row)),
+        HifpPay = Money.FromFen(Hifp(row)),
+        HifmiPay = Money.FromFen(Hifmi(row)),
+        HifobPay = Money.FromFen(Hifob(row)),
+        CvlservPay = Money.FromFen(Cvlserv(row)),
+        HifesPay = Money.FromFen(Hifes(row)),
+        OthPay = Money.FromFen(Oth(row)),
+        MafPay = Money.FromFen(Maf(row)),
         IsReversal = (Flags[row] & ReversalFlag) != 0,
         InitSetlId = InitSetlId(row),
         ReferralCompliant = (Flags[row] & ExcludedFlag) == 0,
         Exclusion = Exclusion.None,
     };
 
-    public long Funds(int row) => Hifp[row] + Hifmi[row] + Hifob[row] + Cvlserv[row] + Hifes[row] + Oth[row];
+    /// <summary>The insurance funds' part of a row: basic, critical illness, large-sum, civil-servant, enterprise and other.</summary>
+    public long Funds(int row) => _anyWide && IsWide(row)
+        ? Hifp(row) + Hifmi(row) + Hifob(row) + Cvlserv(row) + Hifes(row) + Oth(row)
+        : (long)_hifp[row] + _hifmi[row] + _hifob[row] + _cvlserv[row] + _hifes[row] + _oth[row];
 
     public long Fund(int row, Payer payer) => payer switch
     {
-        Payer.Basic => Hifp[row],
-        Payer.Critical => Hifmi[row],
-        Payer.LargeSum => Hifob[row],
-        Payer.CivilServant => Cvlserv[row],
-        Payer.Enterprise => Hifes[row],
-        Payer.OtherFund => Oth[row],
+        Payer.Basic => Hifp(row),
+        Payer.Critical => Hifmi(row),
+        Payer.LargeSum => Hifob(row),
+        Payer.CivilServant => Cvlserv(row),
+        Payer.Enterprise => Hifes(row),
+        Payer.OtherFund => Oth(row),
         _ => throw new ArgumentOutOfRangeException(nameof(payer), payer, "not an insurance fund of the settlement"),
     };
 }

@@ -267,7 +267,7 @@ public sealed class SettlementFileReader
         HugePages.Advise(table.Flags);
         HugePages.Advise(table.IdStart);
         HugePages.Advise(table.IdLength);
-        foreach (var amounts in new[] { table.Sum, table.Scope, table.Hifp, table.Hifmi, table.Hifob, table.Cvlserv, table.Hifes, table.Oth, table.Maf })
+        foreach (var amounts in table.AmountColumns)
         {
             HugePages.Advise(amounts);
         }

@@ -160,10 +160,10 @@ public static class OverviewEndpoints
             {
                 var row = data.Result.Order[k];
                 var month = new DateTime(table.Time[row], DateTimeKind.Unspecified).ToString("yyyy-MM", CultureInfo.InvariantCulture);
-                var funds = table.Hifp[row] + table.Hifmi[row] + table.Hifob[row] + table.Cvlserv[row] + table.Hifes[row] + table.Oth[row];
+                var funds = table.Hifp(row) + table.Hifmi(row) + table.Hifob(row) + table.Cvlserv(row) + table.Hifes(row) + table.Oth(row);
                 var ma = data.Result.Columns.MedicalAssistance[row];
                 var m = months.GetValueOrDefault(month);
-                months[month] = (m.Count + 1, m.Sum + table.Sum[row], m.Funds + funds, m.Ma + ma, m.Burden + table.Sum[row] - funds - ma);
+                months[month] = (m.Count + 1, m.Sum + table.Sum(row), m.Funds + funds, m.Ma + ma, m.Burden + table.Sum(row) - funds - ma);
             }
         }
         return months.Select(m => new MonthRow(m.Key, m.Value.Count, Money.FromFen(m.Value.Sum).Yuan, Money.FromFen(m.Value.Funds).Yuan, Money.FromFen(m.Value.Ma).Yuan, Money.FromFen(m.Value.Burden).Yuan)).ToList();

@@ -156,7 +156,7 @@ public static class ResultFiles
                     csv.Put(","u8);
                     csv.Put(SettlementFundIds[f]);
                     csv.Put(","u8);
-                    csv.Fen(table.Sum[row]);
+                    csv.Fen(table.Sum(row));
                     csv.Put(",,"u8);
                     csv.Fen(amount);
                     csv.Put(SettlementFundTail);
@@ -190,7 +190,7 @@ public static class ResultFiles
                 csv.Put(","u8);
                 csv.Put(psn);
                 csv.Put(",medical_assistance,"u8);
-                csv.Fen(Math.Max(0, table.Scope[row] - table.Funds(row)));
+                csv.Fen(Math.Max(0, table.Scope(row) - table.Funds(row)));
                 csv.Put(","u8);
                 csv.Put(text.Ratio);
                 csv.Put(","u8);

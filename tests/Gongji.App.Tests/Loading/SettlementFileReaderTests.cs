@@ -10,7 +10,7 @@ public class SettlementFileReaderTests
         File.ReadLines(Path.Combine(folder, "persons.csv")).Skip(1).Select(l => l.Split(',')[0]).ToHashSet(StringComparer.Ordinal);
 
     private static IEnumerable<string> Rows(SettlementTable t) => Enumerable.Range(0, t.Count).Select(r =>
-        $"{t.SetlId(r)}|{t.PsnNos[t.Person[r]]}|{t.Time[r]}|{t.MedTypes[t.MedType[r]]}|{t.Flags[r]}|{t.InitSetlId(r)}|{t.Sum[r]}|{t.Scope[r]}|{t.Hifp[r]}|{t.Hifmi[r]}|{t.Hifob[r]}|{t.Cvlserv[r]}|{t.Hifes[r]}|{t.Oth[r]}|{t.Maf[r]}");
+        $"{t.SetlId(r)}|{t.PsnNos[t.Person[r]]}|{t.Time[r]}|{t.MedTypes[t.MedType[r]]}|{t.Flags[r]}|{t.InitSetlId(r)}|{t.Sum(r)}|{t.Scope(r)}|{t.Hifp(r)}|{t.Hifmi(r)}|{t.Hifob(r)}|{t.Cvlserv(r)}|{t.Hifes(r)}|{t.Oth(r)}|{t.Maf(r)}");
 
     [Fact]
     public void Reading_in_parts_gives_the_rows_of_one_part_in_file_order()
@@ -68,6 +68,54 @@ public class SettlementFileReaderTests
             var added = many.Add("NEW-1"u8, 0, many.Time[0], many.MedType[0], 0, null, 100, 100, 0, 0, 0, 0, 0, 0, 0);
             Assert.Equal("NEW-1", many.SetlId(added));
             Assert.Equal(Rows(one), Rows(many).Take(one.Count));
+        }
+    }
+
+    /// <summary>Every money field of the settlement lines chosen multiplied by 10,000: the same arithmetic, over 21 million yuan.</summary>
+    internal static void Widen(string path, Func<int, string[], bool> which)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        var money = new[] { "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
+            "cvlserv_pay", "hifes_pay", "hifdm_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay" }
+            .Select(f => Array.IndexOf(header, f)).Where(i => i >= 0).ToArray();
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',');
+            if (which(i, cells))
+            {
+                foreach (var f in money.Where(f => cells[f].Length > 0))
+                {
+                    cells[f] = (decimal.Parse(cells[f], System.Globalization.CultureInfo.InvariantCulture) * 10_000m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                lines[i] = string.Join(',', cells);
+            }
+        }
+        File.WriteAllLines(path, lines);
+    }
+
+    [Fact]
+    public void Settlements_over_21_million_yuan_keep_every_fen_whichever_part_reads_them()
+    {
+        // Amounts are kept in 32 bits of fen; a row beyond that keeps its amounts whole beside the columns,
+        // and moves with its row when a part closes the gaps of the lines it skipped.
+        var folder = DemoData.Write("330108", 400, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var sum = Array.IndexOf(File.ReadLines(path).First().Split(','), "medfee_sumamt");
+        Widen(path, (line, cells) => line % 97 == 5 && decimal.Parse(cells[sum], System.Globalization.CultureInfo.InvariantCulture) > 3000m);
+        var persons = PersonsOf(folder);
+        persons.RemoveWhere(p => p.EndsWith('3'));
+        var (one, _) = SettlementFileReader.Read(path, persons, 2024, parts: 1);
+        var wide = Enumerable.Range(0, one.Count).Where(r => (one.Flags[r] & SettlementTable.WideFlag) != 0).ToList();
+        Assert.True(wide.Count >= 3, $"only {wide.Count} wide rows");
+        Assert.All(wide, r => Assert.True(one.Sum(r) > int.MaxValue));
+        Assert.All(wide, r => Assert.Equal(one.Get(r).MedfeeSumamt.Fen, one.Sum(r)));
+        Assert.All(wide, r => Assert.Equal(one.Hifp(r) + one.Hifmi(r) + one.Hifob(r) + one.Cvlserv(r) + one.Hifes(r) + one.Oth(r), one.Funds(r)));
+        foreach (var parts in new[] { 3, 7 })
+        {
+            var (many, reader) = SettlementFileReader.Read(path, persons, 2024, parts: parts);
+            Assert.Equal(Rows(one), Rows(many));
+            Assert.Equal(0, reader.ErrorCount);
         }
     }
 

@@ -43,6 +43,24 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Settlements_over_21_million_yuan_give_the_same_results_from_files_as_from_the_store()
+    {
+        var folder = DemoData.Write("330108", 300, 2023, 2024);
+        var settlements = Path.Combine(folder, "settlements.csv");
+        var header = File.ReadLines(settlements).First().Split(',');
+        var (sum, flag, id) = (Array.IndexOf(header, "medfee_sumamt"), Array.IndexOf(header, "refd_setl_flag"), Array.IndexOf(header, "setl_id"));
+        var reversed = File.ReadLines(settlements).Skip(1).Select(l => l.Split(',')[Array.IndexOf(header, "init_setl_id")]).Where(i => i.Length > 0).ToHashSet();
+        Loading.SettlementFileReaderTests.Widen(settlements, (line, cells) => line % 50 == 7 && cells[flag] != "1" && !reversed.Contains(cells[id])
+            && decimal.Parse(cells[sum], System.Globalization.CultureInfo.InvariantCulture) > 3000m);
+        var store = await Stores.NewAsync("sqlite", postgres);
+        await DemoData.LoadAsync(store, folder);
+        var fromStore = PayerEngine.Compute((await StoreSnapshot.ReadAsync(store, "330108", 2024, NoParameters)).Input);
+        var fromFiles = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Contains(fromFiles.Persons, p => p.MedfeeSumamt > new Money(21_474_836.47m));
+        Assert.Equal(Totals(fromStore), Totals(fromFiles));
+    }
+
+    [Fact]
     public void An_identity_naming_its_person_by_id_number_alone_reaches_that_person()
     {
         var folder = DemoData.Write("330108", 300, 2024);
