@@ -678,7 +678,7 @@ public static class PayerEngine
     public static PayerLine? MedicalAssistanceLine(SettlementColumns columns, int row, string psnNo, RegionPolicy policy, Money? limitUsed, Money? limitLeft)
     {
         var table = columns.Table;
-        var amount = Money.FromFen(columns.MedicalAssistance[row]);
+        var amount = Money.FromFen(columns.MedicalAssistance(row));
         var standing = columns.Standing[row];
         var part = Money.FromFen(Math.Max(0, table.Scope(row) - table.Funds(row)));
         if (policy.MedicalAssistance == MedicalAssistanceSource.FromSettlement)
@@ -821,7 +821,7 @@ public static class PayerEngine
                         }
                     }
                 }
-                _columns.MedicalAssistance[row] = assistance;
+                _columns.SetMedicalAssistance(row, assistance);
                 var funds = table.Funds(row);
                 hifp += table.Hifp(row);
                 hifmi += table.Hifmi(row);
@@ -887,7 +887,7 @@ public static class PayerEngine
                 var row = _order[k];
                 if (_columns.EntersTiers[row] && inBase.Includes(row))
                 {
-                    sum += table.Sum(row) - table.Funds(row) - _columns.MedicalAssistance[row];
+                    sum += table.Sum(row) - table.Funds(row) - _columns.MedicalAssistance(row);
                     if (aidsNameSettlements)
                     {
                         (inBaseIds ??= new HashSet<string>(StringComparer.Ordinal)).Add(table.SetlId(row));
@@ -949,19 +949,40 @@ public sealed class SettlementColumns
 {
     private readonly MedClass[] _classes;
 
+    // In 32 bits of fen like the settlement's own amounts (it is at most the settlement's policy-scope part
+    // or maf_pay); a larger amount is marked with int.MinValue and kept aside.
+    private const int KeptAside = int.MinValue;
+    private readonly int[] _medicalAssistance;
+    private readonly Dictionary<int, long> _largeMedicalAssistance = [];
+
     internal SettlementColumns(SettlementTable table, MedClass[] classes)
     {
         Table = table;
         _classes = classes;
-        MedicalAssistance = new long[table.Count];
+        _medicalAssistance = new int[table.Count];
         Standing = new Standing[table.Count];
         EntersTiers = new bool[table.Count];
     }
 
     public SettlementTable Table { get; }
 
-    /// <summary>Medical assistance of each row, in fen (computed, or maf_pay where the region does not compute it).</summary>
-    public long[] MedicalAssistance { get; }
+    /// <summary>Medical assistance of a row, in fen (computed, or maf_pay where the region does not compute it).</summary>
+    public long MedicalAssistance(int row) => _medicalAssistance[row] is var fen && fen != KeptAside ? fen : _largeMedicalAssistance[row];
+
+    /// <summary>Sets a row's medical assistance; the rows of different people are set in parallel.</summary>
+    internal void SetMedicalAssistance(int row, long fen)
+    {
+        if (fen == (int)fen && fen != KeptAside)
+        {
+            _medicalAssistance[row] = (int)fen;
+            return;
+        }
+        lock (_largeMedicalAssistance)
+        {
+            _largeMedicalAssistance[row] = fen;
+        }
+        _medicalAssistance[row] = KeptAside;
+    }
 
     public Standing[] Standing { get; }
 

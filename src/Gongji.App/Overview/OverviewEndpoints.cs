@@ -161,7 +161,7 @@ public static class OverviewEndpoints
                 var row = data.Result.Order[k];
                 var month = new DateTime(table.Time[row], DateTimeKind.Unspecified).ToString("yyyy-MM", CultureInfo.InvariantCulture);
                 var funds = table.Hifp(row) + table.Hifmi(row) + table.Hifob(row) + table.Cvlserv(row) + table.Hifes(row) + table.Oth(row);
-                var ma = data.Result.Columns.MedicalAssistance[row];
+                var ma = data.Result.Columns.MedicalAssistance(row);
                 var m = months.GetValueOrDefault(month);
                 months[month] = (m.Count + 1, m.Sum + table.Sum(row), m.Funds + funds, m.Ma + ma, m.Burden + table.Sum(row) - funds - ma);
             }

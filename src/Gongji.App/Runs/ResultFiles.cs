@@ -164,7 +164,7 @@ public static class ResultFiles
                     lines++;
                 }
                 var standing = result.Columns.Standing[row];
-                var ma = result.Columns.MedicalAssistance[row];
+                var ma = result.Columns.MedicalAssistance(row);
                 var fromData = person.PolicyKey.MedicalAssistance == MedicalAssistanceSource.FromSettlement;
                 if (fromData && ma == 0)
                 {

@@ -71,8 +71,8 @@ public class SettlementFileReaderTests
         }
     }
 
-    /// <summary>Every money field of the settlement lines chosen multiplied by 10,000: the same arithmetic, over 21 million yuan.</summary>
-    internal static void Widen(string path, Func<int, string[], bool> which)
+    /// <summary>Every money field of the settlement lines chosen multiplied by <paramref name="factor"/>: the same arithmetic, over 21 million yuan.</summary>
+    internal static void Widen(string path, Func<int, string[], bool> which, decimal factor = 10_000m)
     {
         var lines = File.ReadAllLines(path);
         var header = lines[0].Split(',');
@@ -86,7 +86,7 @@ public class SettlementFileReaderTests
             {
                 foreach (var f in money.Where(f => cells[f].Length > 0))
                 {
-                    cells[f] = (decimal.Parse(cells[f], System.Globalization.CultureInfo.InvariantCulture) * 10_000m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+                    cells[f] = (decimal.Parse(cells[f], System.Globalization.CultureInfo.InvariantCulture) * factor).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
                 }
                 lines[i] = string.Join(',', cells);
             }

@@ -50,13 +50,21 @@ public class RunTests(PostgresServer postgres)
         var header = File.ReadLines(settlements).First().Split(',');
         var (sum, flag, id) = (Array.IndexOf(header, "medfee_sumamt"), Array.IndexOf(header, "refd_setl_flag"), Array.IndexOf(header, "setl_id"));
         var reversed = File.ReadLines(settlements).Skip(1).Select(l => l.Split(',')[Array.IndexOf(header, "init_setl_id")]).Where(i => i.Length > 0).ToHashSet();
-        Loading.SettlementFileReaderTests.Widen(settlements, (line, cells) => line % 50 == 7 && cells[flag] != "1" && !reversed.Contains(cells[id])
-            && decimal.Parse(cells[sum], System.Globalization.CultureInfo.InvariantCulture) > 3000m);
+        // Tekun all year: medical assistance without a limit, so it too goes over 21 million yuan.
+        var tekun = File.ReadLines(Path.Combine(folder, "identities.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(c => c[1] is "tekun" or "ZJ11" && string.CompareOrdinal(c[3], "2024-01-01") <= 0 && (c[4].Length == 0 || string.CompareOrdinal(c[4], "2024-12-31") >= 0))
+            .Select(c => c[0]).ToHashSet();
+        Assert.NotEmpty(tekun);
+        var (psn, time, compliant) = (Array.IndexOf(header, "psn_no"), Array.IndexOf(header, "setl_time"), Array.IndexOf(header, "referral_compliant"));
+        Loading.SettlementFileReaderTests.Widen(settlements, (line, cells) => cells[flag] != "1" && !reversed.Contains(cells[id])
+            && decimal.Parse(cells[sum], System.Globalization.CultureInfo.InvariantCulture) > 3000m
+            && (line % 50 == 7 || (tekun.Contains(cells[psn]) && cells[time].StartsWith("2024", StringComparison.Ordinal) && cells[compliant] == "1")), factor: 100_000m);
         var store = await Stores.NewAsync("sqlite", postgres);
         await DemoData.LoadAsync(store, folder);
         var fromStore = PayerEngine.Compute((await StoreSnapshot.ReadAsync(store, "330108", 2024, NoParameters)).Input);
         var fromFiles = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
         Assert.Contains(fromFiles.Persons, p => p.MedfeeSumamt > new Money(21_474_836.47m));
+        Assert.Contains(Enumerable.Range(0, fromFiles.Order.Length), k => fromFiles.Columns.MedicalAssistance(fromFiles.Order[k]) > int.MaxValue);
         Assert.Equal(Totals(fromStore), Totals(fromFiles));
     }
 
