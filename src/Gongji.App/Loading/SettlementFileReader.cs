@@ -392,7 +392,8 @@ public sealed class SettlementFileReader
     {
         const int Bits = 8;
         var n = table.Count;
-        var hashes = new ulong[n];
+        // 32 bits of hash a row (a full compare settles every match): the top bits pick the bucket, the low ones the slot.
+        var hashes = new uint[n];
         // Hashed, counted by bucket and placed in row order per chunk of rows in parallel (a parallel radix pass).
         var chunk = Math.Max(1 << 16, n / 64 + 1);
         var chunks = (n + chunk - 1) / chunk;
@@ -401,9 +402,9 @@ public sealed class SettlementFileReader
         {
             for (var row = c * chunk; row < Math.Min(n, (c + 1) * chunk); row++)
             {
-                var hash = XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
+                var hash = (uint)XxHash3.HashToUInt64(table.IdBytes(row)) | 1; // 0 marks an empty slot
                 hashes[row] = hash;
-                chunkCounts[c, (int)(hash >> (64 - Bits))]++;
+                chunkCounts[c, (int)(hash >> (32 - Bits))]++;
             }
         });
         // Bucket b starts after every smaller bucket; within it, chunk c's rows after those of earlier chunks.
@@ -429,7 +430,7 @@ public sealed class SettlementFileReader
             }
             for (var row = c * chunk; row < Math.Min(n, (c + 1) * chunk); row++)
             {
-                rows[next[(int)(hashes[row] >> (64 - Bits))]++] = row; // in row order within each bucket
+                rows[next[(int)(hashes[row] >> (32 - Bits))]++] = row; // in row order within each bucket
             }
         });
         var found = new System.Collections.Concurrent.ConcurrentBag<(int Row, int First)>();
@@ -442,7 +443,7 @@ public sealed class SettlementFileReader
                 return;
             }
             var slots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(size * 2));
-            var slotHash = ArrayPool<ulong>.Shared.Rent(slots);
+            var slotHash = ArrayPool<uint>.Shared.Rent(slots);
             var slotRow = ArrayPool<int>.Shared.Rent(slots);
             try
             {
@@ -473,7 +474,7 @@ public sealed class SettlementFileReader
             }
             finally
             {
-                ArrayPool<ulong>.Shared.Return(slotHash);
+                ArrayPool<uint>.Shared.Return(slotHash);
                 ArrayPool<int>.Shared.Return(slotRow);
             }
         });
