@@ -87,6 +87,8 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         var phases = new Dictionary<string, double>();
         // The inputs' fingerprint is made beside the work, in the moments a core waits (its phase: the wait left at the end).
         var fingerprinting = Task.Run(() => FilesFingerprint(from));
+        // The policy documents are parsed beside the reading too, not when the engine starts.
+        var parameterBook = Task.Run(() => ParameterBook.Default);
         var warnings = new List<string>();
         var input = FileSnapshot.Read(from, region, year, parameters, timings: phases, warnings: warnings);
         watch.Restart();
@@ -95,7 +97,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         phases["collect"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var result = PayerEngine.Compute(input);
+        var result = PayerEngine.Compute(input, parameterBook.GetAwaiter().GetResult());
         phases["compute"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
         var files = ResultFiles.Write(result, region, to, spreadsheets);
