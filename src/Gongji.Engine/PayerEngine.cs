@@ -967,7 +967,11 @@ public sealed class SettlementColumns
     public SettlementTable Table { get; }
 
     /// <summary>Medical assistance of a row, in fen (computed, or maf_pay where the region does not compute it).</summary>
-    public long MedicalAssistance(int row) => _medicalAssistance[row] is var fen && fen != KeptAside ? fen : _largeMedicalAssistance[row];
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public long MedicalAssistance(int row) => _medicalAssistance[row] is var fen && fen != KeptAside ? fen : LargeMedicalAssistance(row);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private long LargeMedicalAssistance(int row) => _largeMedicalAssistance[row];
 
     /// <summary>Sets a row's medical assistance; the rows of different people are set in parallel.</summary>
     internal void SetMedicalAssistance(int row, long fen)

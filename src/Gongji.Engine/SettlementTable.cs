@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Gongji.Engine.Model;
 
@@ -75,20 +76,33 @@ public sealed class SettlementTable
     public byte[] IdLength { get; private set; }
 
     /// <summary>medfee_sumamt in fen.</summary>
-    public long Sum(int row) => _anyWide && IsWide(row) ? _wide[row][0] : _sum[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Sum(int row) => _anyWide ? Amount(row, 0, _sum) : _sum[row];
 
     /// <summary>inscp_scp_amt in fen.</summary>
-    public long Scope(int row) => _anyWide && IsWide(row) ? _wide[row][1] : _scope[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Scope(int row) => _anyWide ? Amount(row, 1, _scope) : _scope[row];
 
-    public long Hifp(int row) => _anyWide && IsWide(row) ? _wide[row][2] : _hifp[row];
-    public long Hifmi(int row) => _anyWide && IsWide(row) ? _wide[row][3] : _hifmi[row];
-    public long Hifob(int row) => _anyWide && IsWide(row) ? _wide[row][4] : _hifob[row];
-    public long Cvlserv(int row) => _anyWide && IsWide(row) ? _wide[row][5] : _cvlserv[row];
-    public long Hifes(int row) => _anyWide && IsWide(row) ? _wide[row][6] : _hifes[row];
-    public long Oth(int row) => _anyWide && IsWide(row) ? _wide[row][7] : _oth[row];
-    public long Maf(int row) => _anyWide && IsWide(row) ? _wide[row][8] : _maf[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Hifp(int row) => _anyWide ? Amount(row, 2, _hifp) : _hifp[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Hifmi(int row) => _anyWide ? Amount(row, 3, _hifmi) : _hifmi[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Hifob(int row) => _anyWide ? Amount(row, 4, _hifob) : _hifob[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Cvlserv(int row) => _anyWide ? Amount(row, 5, _cvlserv) : _cvlserv[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Hifes(int row) => _anyWide ? Amount(row, 6, _hifes) : _hifes[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Oth(int row) => _anyWide ? Amount(row, 7, _oth) : _oth[row];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Maf(int row) => _anyWide ? Amount(row, 8, _maf) : _maf[row];
 
     private bool IsWide(int row) => (Flags[row] & WideFlag) != 0;
+
+    // Off the accessors' path, so that they stay small enough to be inlined into the engine's loops.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long Amount(int row, int column, int[] narrow) => IsWide(row) ? _wide[row][column] : narrow[row];
 
     /// <summary>The amount columns, for advice to the memory manager (<c>HugePages</c>).</summary>
     public IReadOnlyList<int[]> AmountColumns => [_sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf];
@@ -322,9 +336,13 @@ public sealed class SettlementTable
     };
 
     /// <summary>The insurance funds' part of a row: basic, critical illness, large-sum, civil-servant, enterprise and other.</summary>
-    public long Funds(int row) => _anyWide && IsWide(row)
-        ? Hifp(row) + Hifmi(row) + Hifob(row) + Cvlserv(row) + Hifes(row) + Oth(row)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Funds(int row) => _anyWide
+        ? WideFunds(row)
         : (long)_hifp[row] + _hifmi[row] + _hifob[row] + _cvlserv[row] + _hifes[row] + _oth[row];
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long WideFunds(int row) => Hifp(row) + Hifmi(row) + Hifob(row) + Cvlserv(row) + Hifes(row) + Oth(row);
 
     public long Fund(int row, Payer payer) => payer switch
     {
