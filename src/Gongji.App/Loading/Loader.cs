@@ -79,11 +79,14 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             writer = TableWriter.Create(store, connection, tx, kind, batchId);
             // Two workers: one reads and checks the rows (and fingerprints them), the other writes
             // what it is handed, in file order. After the first bad row nothing more is handed over.
-            var checkedRows = Channel.CreateBounded<(object?[] Values, string Hash)>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+            // Rows go over in batches: handing over each row alone woke the writer for every row.
+            const int Batch = 256;
+            var checkedRows = Channel.CreateBounded<List<(object?[] Values, string Hash)>>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var (readerOfRows, kindOfRows) = (reader, kind);
             var checking = Task.Run(async () =>
             {
+                var batch = new List<(object?[] Values, string Hash)>(Batch);
                 try
                 {
                     do
@@ -96,7 +99,12 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
                         rows++;
                         if (errors.Count == 0 && readerOfRows.Errors.Count == 0)
                         {
-                            await checkedRows.Writer.WriteAsync((values, TableWriter.ContentHash(values)), stop.Token);
+                            batch.Add((values, TableWriter.ContentHash(values)));
+                            if (batch.Count == Batch)
+                            {
+                                await checkedRows.Writer.WriteAsync(batch, stop.Token);
+                                batch = new List<(object?[] Values, string Hash)>(Batch);
+                            }
                         }
                         if (rows % 50_000 == 0)
                         {
@@ -104,6 +112,10 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
                         }
                     }
                     while (rowsOfFile.MoveNext());
+                    if (batch.Count > 0 && errors.Count == 0 && readerOfRows.Errors.Count == 0)
+                    {
+                        await checkedRows.Writer.WriteAsync(batch, stop.Token);
+                    }
                 }
                 finally
                 {
@@ -112,9 +124,12 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             }, stop.Token);
             try
             {
-                await foreach (var (values, hash) in checkedRows.Reader.ReadAllAsync(ct))
+                await foreach (var batch in checkedRows.Reader.ReadAllAsync(ct))
                 {
-                    await writer.WriteAsync(values, hash, ct);
+                    foreach (var (values, hash) in batch)
+                    {
+                        await writer.WriteAsync(values, hash, ct);
+                    }
                 }
             }
             catch
