@@ -93,7 +93,7 @@ public static class PayerEngine
         var index = new PsnNoIndex(psnNos);
         int IndexOf(string psnNo) => index.Find(psnNo);
         // Everyone's household in parallel (each looks only at the registry), then the policy of each county.
-        var peopleArray = new (Person Person, RegionPolicy Policy, Household? Household)[inOrder.Count];
+        var people = new (Person Person, RegionPolicy Policy, Household? Household)[inOrder.Count];
         InParallel(inOrder.Count, 8192, i =>
         {
             var person = inOrder[i];
@@ -101,13 +101,13 @@ public static class PayerEngine
             var effective = household is null || (person.Region == household.Region && person.HouseholdId == household.Id)
                 ? person
                 : person with { Region = household.Region, HouseholdId = household.Id };
-            peopleArray[i] = (effective, null!, household);
+            people[i] = (effective, null!, household);
         });
         string? lastRegion = null;
         RegionPolicy? lastPolicy = null;
-        for (var i = 0; i < peopleArray.Length; i++)
+        for (var i = 0; i < people.Length; i++)
         {
-            var effective = peopleArray[i].Person;
+            var effective = people[i].Person;
             // People of one region follow each other: the policy of the last one is reused without a look-up.
             if (!ReferenceEquals(effective.Region, lastRegion) && effective.Region != lastRegion)
             {
@@ -118,9 +118,8 @@ public static class PayerEngine
                 }
                 lastRegion = effective.Region;
             }
-            peopleArray[i].Policy = lastPolicy!;
+            people[i].Policy = lastPolicy!;
         }
-        var people = peopleArray;
 
         Lap("registry");
         var table = input.Table ?? SettlementTable.From(input.Settlements);

@@ -165,6 +165,7 @@ public sealed class SettlementTable
         if (sum == (int)sum && scope == (int)scope && hifp == (int)hifp && hifmi == (int)hifmi && hifob == (int)hifob
             && cvlserv == (int)cvlserv && hifes == (int)hifes && oth == (int)oth && maf == (int)maf)
         {
+            // The flag decides which amounts are read: a wide entry left from an earlier write of the row is never read.
             Flags[row] = (byte)(flags & ~WideFlag);
             _sum[row] = (int)sum;
             _scope[row] = (int)scope;

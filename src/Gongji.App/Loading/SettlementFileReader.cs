@@ -96,7 +96,6 @@ public sealed class SettlementFileReader
     private int _written;
     private int[] _lineOf = [];
     private byte[] _pool = [];
-    private bool _poolShared;
     private int _poolStart;
     private int _poolLength;
     private int _poolEnd;
@@ -196,7 +195,7 @@ public sealed class SettlementFileReader
             reader._persons = keys;
             if (shared is not null)
             {
-                (reader._pool, reader._poolShared, reader._poolStart, reader._poolEnd) = (shared, true, (int)segmentStart[k], (int)segmentStart[k + 1]);
+                (reader._pool, reader._poolStart, reader._poolEnd) = (shared, (int)segmentStart[k], (int)segmentStart[k + 1]);
                 reader._poolLength = reader._poolStart;
             }
             reader.ReadRange(path, bounds[k], bounds[k + 1], firstLine[k], year, othersAreErrors);
@@ -207,24 +206,21 @@ public sealed class SettlementFileReader
 
         // Join: each part's rows moved down to close the gaps of the lines it skipped; the setl_ids stay
         // where they are unless a part had to take a pool of its own, then all go into one new pool.
-        var pool = shared;
-        if (readers.Any(r => !r._poolShared))
-        {
-            pool = new byte[readers.Sum(r => (long)r._poolLength - r._poolStart)];
-        }
+        var pool = readers.All(r => ReferenceEquals(r._pool, shared))
+            ? shared!
+            : new byte[readers.Sum(r => (long)r._poolLength - r._poolStart)];
         var count = 0;
         var poolLength = 0;
         var inits = new List<KeyValuePair<int, string>>();
         foreach (var (reader, k) in readers.Select((r, k) => (r, k)))
         {
-            var used = reader._poolLength - reader._poolStart;
-            var idShift = ReferenceEquals(pool, reader._pool) ? 0 : poolLength - reader._poolStart;
-            table.MoveRows(rowBase[k], count, reader._written, idShift);
+            var copied = !ReferenceEquals(pool, reader._pool);
+            table.MoveRows(rowBase[k], count, reader._written, copied ? poolLength - reader._poolStart : 0);
             Array.Copy(lineOf, rowBase[k], lineOf, count, reader._written);
-            if (!ReferenceEquals(pool, reader._pool))
+            if (copied)
             {
-                Array.Copy(reader._pool, reader._poolStart, pool!, poolLength, used);
-                poolLength += used;
+                Array.Copy(reader._pool, reader._poolStart, pool, poolLength, reader._poolLength - reader._poolStart);
+                poolLength += reader._poolLength - reader._poolStart;
             }
             else
             {
@@ -234,7 +230,7 @@ public sealed class SettlementFileReader
             count += reader._written;
             result.Absorb(reader);
         }
-        table.Seal(count, pool!, poolLength, inits);
+        table.Seal(count, pool, poolLength, inits);
         result.Timings["join"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
         result.CheckDuplicates(table, lineOf);
@@ -256,7 +252,7 @@ public sealed class SettlementFileReader
                 starts[i] -= _poolStart;
             }
         }
-        (_pool, _poolShared, _poolStart, _poolLength, _poolEnd) = (own, false, 0, used, own.Length);
+        (_pool, _poolStart, _poolLength, _poolEnd) = (own, 0, used, own.Length);
     }
 
     private static void AdviseHugePages(SettlementTable table)
