@@ -220,10 +220,14 @@ public static class PayerEngine
                 : throw new ArgumentException($"psn_no {table.PsnNos[i]} has settlements but is not in the registry");
         }
         lap("group: persons");
+        // The columns in locals: read through the table inside the loops, the JIT reloads them at every row.
+        var flags = table.Flags;
+        var time = table.Time;
+        var personOfRow = table.Person;
         var reversed = new HashSet<string>(StringComparer.Ordinal);
         for (var row = 0; row < table.Count; row++)
         {
-            if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 && table.InitSetlId(row) is { } original)
+            if ((flags[row] & SettlementTable.ReversalFlag) != 0 && table.InitSetlId(row) is { } original)
             {
                 reversed.Add(original);
             }
@@ -242,28 +246,31 @@ public static class PayerEngine
         var to = new DateTime(year + 1, 1, 1).Ticks;
         var counts = new int[personCount + 1];
         var included = new bool[table.Count];
-        // Whether a row counts is a question about that row alone: asked in parallel, counted after.
-        InParallel(table.Count, 1 << 16, row =>
+        // Whether a row counts is a question about that row alone: asked in parallel, a block of rows a call.
+        InParallelBlocks(table.Count, 1 << 16, (start, end) =>
         {
-            if ((table.Flags[row] & SettlementTable.ReversalFlag) != 0 || table.Time[row] < from || table.Time[row] >= to)
+            for (var row = start; row < end; row++)
             {
-                return;
-            }
-            if (reversed.Count > 0)
-            {
-                var hash = System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row));
-                if ((maybeReversed[(int)(hash >> 6) & (words - 1)] & (1UL << (int)(hash & 63))) != 0 && reversedHashes.Contains(hash) && reversed.Contains(table.SetlId(row)))
+                if ((flags[row] & SettlementTable.ReversalFlag) != 0 || time[row] < from || time[row] >= to)
                 {
-                    return;
+                    continue;
                 }
+                if (reversed.Count > 0)
+                {
+                    var hash = System.IO.Hashing.XxHash3.HashToUInt64(table.IdBytes(row));
+                    if ((maybeReversed[(int)(hash >> 6) & (words - 1)] & (1UL << (int)(hash & 63))) != 0 && reversedHashes.Contains(hash) && reversed.Contains(table.SetlId(row)))
+                    {
+                        continue;
+                    }
+                }
+                included[row] = true;
             }
-            included[row] = true;
         });
-        for (var row = 0; row < table.Count; row++)
+        for (var row = 0; row < included.Length; row++)
         {
             if (included[row])
             {
-                counts[personOf[table.Person[row]] + 1]++;
+                counts[personOf[personOfRow[row]] + 1]++;
             }
         }
         lap("group: count");
@@ -273,17 +280,16 @@ public static class PayerEngine
         }
         var order = new int[counts[^1]];
         var next = (int[])counts.Clone();
-        for (var row = 0; row < table.Count; row++)
+        for (var row = 0; row < included.Length; row++)
         {
             if (included[row])
             {
-                order[next[personOf[table.Person[row]]]++] = row;
+                order[next[personOf[personOfRow[row]]]++] = row;
             }
         }
         lap("group: place");
         // Within a person: by setl_time (a primitive sort on the ticks), then runs of equal times by setl_id.
         var byId = Comparer<int>.Create(table.CompareIds);
-        var time = table.Time;
         InParallel(personCount, 8192, p =>
         {
             var start = counts[p];
@@ -319,23 +325,24 @@ public static class PayerEngine
     }
 
     /// <summary>Runs <paramref name="body"/> for 0..count-1 in chunks across the cores.</summary>
-    private static void InParallel(int count, int chunk, Action<int> body)
-    {
-        if (count <= chunk)
+    private static void InParallel(int count, int chunk, Action<int> body) =>
+        InParallelBlocks(count, chunk, (start, end) =>
         {
-            for (var i = 0; i < count; i++)
-            {
-                body(i);
-            }
-            return;
-        }
-        Parallel.ForEach(Partitioner.Create(0, count, chunk), range =>
-        {
-            for (var i = range.Item1; i < range.Item2; i++)
+            for (var i = start; i < end; i++)
             {
                 body(i);
             }
         });
+
+    /// <summary>Runs <paramref name="body"/> over blocks [start, end) of 0..count-1 across the cores: one call a block, for loops cheap enough per item that a call each would show.</summary>
+    private static void InParallelBlocks(int count, int chunk, Action<int, int> body)
+    {
+        if (count <= chunk)
+        {
+            body(0, count);
+            return;
+        }
+        Parallel.ForEach(Partitioner.Create(0, count, chunk), range => body(range.Item1, range.Item2));
     }
 
     private sealed class RowGroups(int[] order, int[] starts)
@@ -521,23 +528,37 @@ public static class PayerEngine
     {
         var policy = members[0].Policy;
         var lookback = policy.LookbackMonths;
-        // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）).
-        var allMembers = new List<Person>(household.MemberPsnNos.Count);
-        foreach (var psnNo in household.MemberPsnNos)
+        // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）);
+        // a billed member is at hand among the works, only the others are searched for in the registry.
+        List<Person> AllMembers()
         {
-            if (personOf(psnNo) is { } member)
+            var all = new List<Person>(household.MemberPsnNos.Count);
+            foreach (var psnNo in household.MemberPsnNos)
             {
-                allMembers.Add(member);
+                Person? member = null;
+                foreach (var m in members)
+                {
+                    if (string.Equals(m.Person.PsnNo, psnNo, StringComparison.Ordinal))
+                    {
+                        member = m.Person;
+                        break;
+                    }
+                }
+                if ((member ?? personOf(psnNo)) is { } found)
+                {
+                    all.Add(found);
+                }
             }
+            return all;
         }
-        var category = household.Category ?? allMembers.Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
+        var category = household.Category ?? AllMembers().Select(m => IdentityRules.MostFavourableCategory(m, year, lookback)).Where(c => c is not null).Min();
         var byPayer = new Money[Payers.Count];
         var lines = new List<PayerLine>();
         var capAmount = Money.Zero;
         if (policy.HouseholdCap && category is { } cat)
         {
             var p = policy.Parameters;
-            var tekunMembers = allMembers.Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun));
+            var tekunMembers = cat == HouseholdCategory.Tekun ? AllMembers().Count(m => IdentityRules.HeldInYear(m, year, lookback, IdentityRules.Tekun)) : 0;
             var threshold = HouseholdCap.Threshold(cat, tekunMembers, p.Money("cap.threshold.tekun_per_person"), p.Money("cap.threshold.dibao_household"), p.Money("cap.threshold.dibian_household"));
             // Only settlements made while the member held tekun, dibao or dibian count (look-back included).
             var @base = Money.Zero;
