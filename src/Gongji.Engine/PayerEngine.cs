@@ -530,7 +530,9 @@ public static class PayerEngine
         var lookback = policy.LookbackMonths;
         // Category and tekun count look at every member, billed this year or not (滨政办函〔2024〕1号 二（三）);
         // a billed member is at hand among the works, only the others are searched for in the registry.
-        List<Person> AllMembers()
+        List<Person>? allMembers = null;
+        List<Person> AllMembers() => allMembers ??= FindAllMembers();
+        List<Person> FindAllMembers()
         {
             var all = new List<Person>(household.MemberPsnNos.Count);
             foreach (var psnNo in household.MemberPsnNos)
