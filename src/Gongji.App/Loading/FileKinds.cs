@@ -484,7 +484,8 @@ public sealed class AidsKind : FileKind
         var voucher = row.Required("voucher_no");
         if (payerText is not null && voucher is not null)
         {
-            Unique(row, context, "voucher_no", $"{payerText}|{voucher}");
+            // The payer as stored (lower case): "MZ" and "mz" with one voucher are the same aid twice.
+            Unique(row, context, "voucher_no", $"{payerText.ToLowerInvariant()}|{voucher}");
         }
         return [payerText?.ToLowerInvariant(), voucher, psn, amount, date, year, row.Text("setl_id")];
     }

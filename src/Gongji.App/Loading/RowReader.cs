@@ -204,6 +204,11 @@ public sealed class RowReader
             Error(field, v, "more than two decimals (money is to the fen)");
             return null;
         }
+        if (Math.Abs(yuan) >= 1_000_000_000_000_000m)
+        {
+            Error(field, v, "too large for an amount in yuan (at most 15 digits before the point)");
+            return null;
+        }
         if (!allowNegative && yuan < 0)
         {
             Error(field, v, "must not be negative");
