@@ -17,6 +17,29 @@ public static class CertNumbers
     }
 
     /// <summary>
+    /// Whether UTF-8 bytes are already a normalised 18-character number (17 digits, then a digit or
+    /// an upper-case X, the check digit right): what <see cref="Normalise"/> would return unchanged.
+    /// </summary>
+    public static bool IsNormalised(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length != 18)
+        {
+            return false;
+        }
+        var sum = 0;
+        for (var i = 0; i < 17; i++)
+        {
+            var digit = utf8[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+            sum += digit * Weights[i];
+        }
+        return utf8[17] == CheckChars[sum % 11];
+    }
+
+    /// <summary>
     /// An 18-digit number with a valid check digit, a 15-digit one upgraded to 18 (century 19 inserted
     /// after the address, check digit added), or the reason it is refused.
     /// </summary>

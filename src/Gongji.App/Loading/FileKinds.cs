@@ -68,6 +68,12 @@ public abstract class FileKind
 
     public abstract object?[]? Parse(RowReader row, LoadContext context);
 
+    /// <summary>
+    /// A parser for this kind's rows in their common form, straight from a plain line's bytes into a
+    /// batch, for a file whose header is the reader's; null where the kind has none (see <see cref="PlainRowParser"/>).
+    /// </summary>
+    public virtual PlainRowParser? PlainParser(RowReader header) => null;
+
     public static readonly IReadOnlyList<FileKind> All =
     [
         new IdentityCodesKind(), new HouseholdsKind(), new PersonsKind(), new IdentitiesKind(), new EnrolmentsKind(),
@@ -339,7 +345,7 @@ public sealed class EnrolmentsKind : FileKind
     }
 }
 
-public sealed class SettlementsKind : FileKind
+public sealed partial class SettlementsKind : FileKind
 {
     private static readonly string[] FundFields = ["hifp_pay", "hifmi_pay", "hifob_pay", "cvlserv_pay", "hifes_pay", "hifdm_pay", "maf_pay", "oth_pay"];
 

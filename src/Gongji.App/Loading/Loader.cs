@@ -5,7 +5,6 @@ using System.Text;
 using System.Threading.Channels;
 using Gongji.Reference;
 using Gongji.Store;
-using Microsoft.EntityFrameworkCore;
 
 namespace Gongji.Loading;
 
@@ -49,10 +48,10 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         var file = TabularFile.Open(path);
         string[] header = [];
         FileKind? kind = kindName is null ? null : FileKind.Find(kindName) ?? throw new ArgumentException($"unknown file kind '{kindName}' ({string.Join(", ", FileKind.All.Select(k => k.Name))})");
-        var context = await BuildContextAsync(ct);
+        await using var connection = await store.OpenAsync(ct);
+        var context = await BuildContextAsync(connection, ct);
         var (sha, plain) = await FingerprintAsync(path, file.IsSpreadsheet, ct);
         var total = file.IsSpreadsheet ? 0 : EstimateRows(path);
-        await using var connection = await store.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         RowReader? reader = null;
         TableWriter? writer = null;
@@ -79,32 +78,46 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             writer = TableWriter.Create(store, connection, tx, kind, batchId);
             // Two workers: one reads and checks the rows (and fingerprints them), the other writes
             // what it is handed, in file order. After the first bad row nothing more is handed over.
-            // Rows go over in batches: handing over each row alone woke the writer for every row.
-            const int Batch = 256;
-            var checkedRows = Channel.CreateBounded<List<(object?[] Values, string Hash)>>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+            // Rows go over in batches of columns, handed back once written to be filled again.
+            const int Batches = 8, RowsPerBatch = 1024;
+            var checkedRows = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(Batches) { SingleReader = true, SingleWriter = true });
+            var written = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(Batches) { SingleReader = true, SingleWriter = true });
+            for (var b = 0; b < Batches; b++)
+            {
+                written.Writer.TryWrite(new RowBatch(kind.Columns, RowsPerBatch));
+            }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var (readerOfRows, kindOfRows) = (reader, kind);
+            var plainRows = kind.PlainParser(reader);
             var checking = Task.Run(async () =>
             {
-                var batch = new List<(object?[] Values, string Hash)>(Batch);
+                var batch = await written.Reader.ReadAsync(stop.Token);
                 try
                 {
                     do
                     {
-                        var values = kindOfRows.Parse(readerOfRows, context)!;
-                        if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
+                        // The common form straight from the bytes; any other row, and every bad one, the general way.
+                        if (plainRows?.TryParse(readerOfRows, context, batch) != true)
                         {
-                            readerOfRows.Error("payer", payer, $"您的角色只能录入 {OnlyPayer} 的支付记录 (this account enters {OnlyPayer} aids only)");
+                            var values = kindOfRows.Parse(readerOfRows, context)!;
+                            if (OnlyPayer is not null && values[0] is string payer && !string.Equals(payer, OnlyPayer, StringComparison.OrdinalIgnoreCase))
+                            {
+                                readerOfRows.Error("payer", payer, $"您的角色只能录入 {OnlyPayer} 的支付记录 (this account enters {OnlyPayer} aids only)");
+                            }
+                            if (errors.Count == 0 && readerOfRows.Errors.Count == 0)
+                            {
+                                batch.Add(values);
+                            }
                         }
                         rows++;
-                        if (errors.Count == 0 && readerOfRows.Errors.Count == 0)
+                        if (batch.IsFull)
                         {
-                            batch.Add((values, TableWriter.ContentHash(values)));
-                            if (batch.Count == Batch)
+                            if (errors.Count == 0 && readerOfRows.Errors.Count == 0)
                             {
                                 await checkedRows.Writer.WriteAsync(batch, stop.Token);
-                                batch = new List<(object?[] Values, string Hash)>(Batch);
+                                batch = await written.Reader.ReadAsync(stop.Token);
                             }
+                            batch.Clear();
                         }
                         if (rows % 50_000 == 0)
                         {
@@ -126,10 +139,9 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
             {
                 await foreach (var batch in checkedRows.Reader.ReadAllAsync(ct))
                 {
-                    foreach (var (values, hash) in batch)
-                    {
-                        await writer.WriteAsync(values, hash, ct);
-                    }
+                    await writer.WriteAsync(batch, ct);
+                    batch.Clear();
+                    written.Writer.TryWrite(batch);
                 }
             }
             catch
@@ -209,20 +221,39 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         }
     }
 
-    private async Task<LoadContext> BuildContextAsync(CancellationToken ct)
+    /// <summary>
+    /// The registry a file is checked against. Read with plain SQL: it runs before every file, and the
+    /// first EF query of a process costs a second of model building.
+    /// </summary>
+    private static async Task<LoadContext> BuildContextAsync(DbConnection connection, CancellationToken ct)
     {
-        await using var db = store.CreateDb();
         var persons = new HashSet<string>(StringComparer.Ordinal);
         var byCertno = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var p in db.Persons.AsNoTracking().Select(p => new { p.PsnNo, p.Certno }).AsAsyncEnumerable().WithCancellation(ct))
+        await using (var query = connection.CreateCommand())
         {
-            persons.Add(p.PsnNo);
-            if (p.Certno is not null)
+            query.CommandText = "SELECT psn_no, certno FROM persons";
+            await using var rows = await query.ExecuteReaderAsync(ct);
+            while (await rows.ReadAsync(ct))
             {
-                byCertno.TryAdd(p.Certno, p.PsnNo);
+                var psn = rows.GetString(0);
+                persons.Add(psn);
+                if (!rows.IsDBNull(1))
+                {
+                    byCertno.TryAdd(rows.GetString(1), psn);
+                }
             }
         }
-        var codes = await db.IdentityCodeMap.AsNoTracking().ToDictionaryAsync(c => c.RawCode, c => new IdentityCodeMapping(c.RawCode, c.IdetType, c.Level, c.IllnessInduced), StringComparer.Ordinal, ct);
+        var codes = new Dictionary<string, IdentityCodeMapping>(StringComparer.Ordinal);
+        await using (var query = connection.CreateCommand())
+        {
+            query.CommandText = "SELECT raw_code, idet_type, level, illness_induced FROM identity_code_map";
+            await using var rows = await query.ExecuteReaderAsync(ct);
+            while (await rows.ReadAsync(ct))
+            {
+                var raw = rows.GetString(0);
+                codes[raw] = new IdentityCodeMapping(raw, rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetInt32(2), rows.GetBoolean(3));
+            }
+        }
         return new LoadContext
         {
             KnownPersons = persons,

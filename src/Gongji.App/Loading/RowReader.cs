@@ -79,6 +79,23 @@ public sealed class RowReader
         _asked = 0;
     }
 
+    /// <summary>Whether this row was read from the bytes of a plain line (<see cref="Cell"/> answers).</summary>
+    public bool IsPlainLine => _line is not null;
+
+    /// <summary>The column a field is in (aliases resolved), or -1 when the header has none.</summary>
+    public int ColumnIndex(string field) => _columns.TryGetValue(field, out var i) ? i : -1;
+
+    /// <summary>The raw bytes of a cell of a plain line: empty for a column the header or a short row lacks.</summary>
+    public ReadOnlySpan<byte> Cell(int column)
+    {
+        if (column < 0 || column >= _rangeCount)
+        {
+            return default;
+        }
+        var (offset, length) = _ranges[column].GetOffsetAndLength(int.MaxValue);
+        return _line.AsSpan(_lineStart + offset, length);
+    }
+
     /// <summary>The bytes of column <paramref name="i"/> when they need no trimming (else false: the string path decides).</summary>
     private bool PlainBytes(int i, out ReadOnlySpan<byte> bytes)
     {
@@ -218,7 +235,7 @@ public sealed class RowReader
     }
 
     /// <summary>[+-]digits[.d[d]]: whole fen; anything else (separators, exponents, odd forms) goes the general way.</summary>
-    private static bool TryPlainFen<T>(ReadOnlySpan<T> v, out long fen)
+    internal static bool TryPlainFen<T>(ReadOnlySpan<T> v, out long fen)
         where T : unmanaged, IBinaryInteger<T>
     {
         fen = 0;
@@ -298,7 +315,7 @@ public sealed class RowReader
     }
 
     /// <summary>yyyy-MM-dd, as chars or as UTF-8 bytes.</summary>
-    private static bool TryIsoDate<T>(ReadOnlySpan<T> v, out DateOnly date)
+    internal static bool TryIsoDate<T>(ReadOnlySpan<T> v, out DateOnly date)
         where T : unmanaged, IBinaryInteger<T>
     {
         date = default;
@@ -325,7 +342,7 @@ public sealed class RowReader
     }
 
     /// <summary>yyyy-MM-dd HH:mm:ss, as chars or as UTF-8 bytes.</summary>
-    private static bool TryIsoTimestamp<T>(ReadOnlySpan<T> v, out DateTime time)
+    internal static bool TryIsoTimestamp<T>(ReadOnlySpan<T> v, out DateTime time)
         where T : unmanaged, IBinaryInteger<T>
     {
         time = default;

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Data.Common;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Gongji.Store;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -34,77 +31,12 @@ public abstract class TableWriter
             ? new SqliteTableWriter((SqliteConnection)connection, (SqliteTransaction)tx, kind, batchId)
             : new PostgresTableWriter((NpgsqlConnection)connection, kind, batchId);
 
-    /// <summary>Writes one checked row; <paramref name="hash"/> is its <see cref="ContentHash"/>.</summary>
-    public abstract Task WriteAsync(object?[] values, string hash, CancellationToken ct);
+    /// <summary>Writes a batch of checked rows, in order.</summary>
+    public abstract Task WriteAsync(RowBatch batch, CancellationToken ct);
     public abstract Task<WriteCounts> FinishAsync(CancellationToken ct);
 
     /// <summary>Stops writing a file that turned out bad, before its transaction is rolled back.</summary>
     public abstract Task AbandonAsync();
-
-    /// <summary>
-    /// A fingerprint of a row's values, to tell a changed row from the same row loaded again: SHA-256
-    /// of the values' invariant text, each followed by ␟ (null written ␀), first 16 bytes in hex.
-    /// The text is formatted straight into UTF-8 bytes, without a string per row.
-    /// </summary>
-    public static string ContentHash(object?[] values)
-    {
-        var bytes = t_hashText ??= new ArrayBufferWriter<byte>(1024);
-        bytes.ResetWrittenCount();
-        foreach (var v in values)
-        {
-            switch (v)
-            {
-                case null:
-                    bytes.Write("\u2400"u8);
-                    break;
-                case string text:
-                    bytes.Advance(Encoding.UTF8.GetBytes(text, bytes.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length))));
-                    break;
-                case DateOnly d:
-                    Format(bytes, d, "yyyy-MM-dd");
-                    break;
-                case DateTime t:
-                    Format(bytes, t, "yyyy-MM-dd HH:mm:ss");
-                    break;
-                case bool b:
-                    bytes.Write(b ? "1"u8 : "0"u8);
-                    break;
-                case IUtf8SpanFormattable f:
-                    Format(bytes, f, default);
-                    break;
-                default:
-                    var other = v is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : v.ToString() ?? "";
-                    bytes.Advance(Encoding.UTF8.GetBytes(other, bytes.GetSpan(Encoding.UTF8.GetMaxByteCount(other.Length))));
-                    break;
-            }
-            bytes.Write("\u241F"u8);
-        }
-        Span<byte> hash = stackalloc byte[32];
-        // One hashing context per thread, reset by each use: a new one per row costs more than the hashing.
-        var sha = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(bytes.WrittenSpan);
-        sha.GetHashAndReset(hash);
-        return Convert.ToHexStringLower(hash[..16]);
-    }
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_hashText;
-
-    [ThreadStatic]
-    private static IncrementalHash? t_sha256;
-
-    private static void Format<T>(ArrayBufferWriter<byte> bytes, T value, ReadOnlySpan<char> format)
-        where T : IUtf8SpanFormattable
-    {
-        for (var size = 64; ; size *= 4)
-        {
-            if (value.TryFormat(bytes.GetSpan(size), out var written, format, CultureInfo.InvariantCulture))
-            {
-                bytes.Advance(written);
-                return;
-            }
-        }
-    }
 
     protected string ColumnList => string.Join(", ", Kind.Columns.Select(c => c.Name)) + ", content_hash, batch_id";
 
@@ -120,11 +52,24 @@ public abstract class TableWriter
 /// SQLite: one transaction, prepared statements reused for every row. Values are bound through
 /// SQLite's own API (SQLitePCLRaw, on the connection's handle): binding 40 parameters through
 /// ADO.NET cost more than the insert itself. Values are stored as Microsoft.Data.Sqlite stores them.
+/// A row is looked up first (unless the table was empty), then inserted if new or updated if changed:
+/// an upsert (ON CONFLICT DO UPDATE), like any statement that can stop half way, makes SQLite copy
+/// every page it touches to a statement journal, and a load wrote ten times its own size that way
+/// (1.6 M settlements: 4.3 GB). OR FAIL statements that cannot meet a conflict need no such journal,
+/// and a failure rolls the whole load back anyway.
 /// </summary>
 public sealed class SqliteTableWriter : TableWriter
 {
+    /// <summary>
+    /// New rows inserted by one statement: each run of a statement opens the table and its indexes
+    /// again, which cost about as much as a row's own insert.
+    /// </summary>
+    private const int RowsPerInsert = 16;
+
     private readonly RawStatement _find;
-    private readonly RawStatement _upsert;
+    private readonly RawStatement _insert;
+    private readonly RawStatement _insertMany;
+    private readonly RawStatement _update;
     private readonly RawStatement? _history;
     private readonly int[] _keyIndexes;
 
@@ -144,9 +89,15 @@ public sealed class SqliteTableWriter : TableWriter
         var keyMatch = string.Join(" AND ", kind.Key.Select((k, i) => $"{k} = ?{i + 1}"));
         _keyIndexes = kind.Key.Select(k => kind.Columns.ToList().FindIndex(c => c.Name == k)).ToArray();
         _find = new RawStatement(connection, $"SELECT content_hash FROM {kind.Table} WHERE {keyMatch}");
-        var values = string.Join(", ", kind.Columns.Select((_, i) => $"?{i + 1}")) + $", ?{kind.Columns.Count + 1}, ?{kind.Columns.Count + 2}";
-        _upsert = new RawStatement(connection, $"INSERT INTO {kind.Table} ({ColumnList}) VALUES ({values}) ON CONFLICT ({string.Join(", ", kind.Key)}) DO UPDATE SET {UpdateSet(kind.Table)}");
-        _upsert.Bind(kind.Columns.Count + 2, batchId);
+        _insert = Insert(connection, 1, batchId);
+        _insertMany = Insert(connection, RowsPerInsert, batchId);
+        // Parameters as a one-row insert binds them: the columns, the hash, the batch id.
+        var set = kind.Columns.Select((c, i) => (c.Name, Parameter: i + 1)).Where(c => !kind.Key.Contains(c.Name)).Select(c => $"{c.Name} = ?{c.Parameter}")
+            .Append($"content_hash = ?{kind.Columns.Count + 1}").Append($"batch_id = ?{kind.Columns.Count + 2}")
+            .Concat(kind.Versioned ? ["version = version + 1"] : []);
+        var where = string.Join(" AND ", _keyIndexes.Select(i => $"{kind.Columns[i].Name} = ?{i + 1}"));
+        _update = new RawStatement(connection, $"UPDATE OR FAIL {kind.Table} SET {string.Join(", ", set)} WHERE {where}");
+        _update.Bind(kind.Columns.Count + 2, batchId);
         if (kind.Mode == ConflictMode.ReplaceKeepHistory)
         {
             _history = new RawStatement(connection, $"INSERT INTO {HistoryTable} SELECT *, ?{kind.Key.Count + 1} FROM {kind.Table} WHERE {keyMatch}");
@@ -154,43 +105,81 @@ public sealed class SqliteTableWriter : TableWriter
         }
     }
 
-    public override Task WriteAsync(object?[] values, string hash, CancellationToken ct)
+    /// <summary>The insert of <paramref name="rows"/> rows: row r's values are ?(r·(n+1)+1) … its hash; the batch id comes last, shared.</summary>
+    private RawStatement Insert(SqliteConnection connection, int rows, long batchId)
     {
-        string? existing = null;
-        if (!_wasEmpty)
+        var perRow = Kind.Columns.Count + 1;
+        var batchParameter = (rows * perRow) + 1;
+        var values = string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(1, perRow).Select(c => $"?{(r * perRow) + c}")) + $", ?{batchParameter})"));
+        var statement = new RawStatement(connection, $"INSERT OR FAIL INTO {Kind.Table} ({ColumnList}) VALUES {values}");
+        statement.Bind(batchParameter, batchId);
+        return statement;
+    }
+
+    public override Task WriteAsync(RowBatch batch, CancellationToken ct)
+    {
+        Span<int> pending = stackalloc int[RowsPerInsert];
+        var count = 0;
+        for (var row = 0; row < batch.Count; row++)
         {
-            for (var i = 0; i < Kind.Key.Count; i++)
+            switch (Stored(batch, row))
             {
-                var value = values[_keyIndexes[i]];
-                _find.Bind(i + 1, value);
-                _history?.Bind(i + 1, value);
-            }
-            existing = _find.QueryText();
-            if (existing == hash || (existing is not null && Kind.Mode == ConflictMode.KeepFirst))
-            {
-                _unchanged++;
-                return Task.CompletedTask;
-            }
-            if (existing is not null && _history is not null)
-            {
-                _history.Execute();
+                case StoredRow.None:
+                    _inserted++;
+                    pending[count++] = row;
+                    if (count == RowsPerInsert)
+                    {
+                        Write(_insertMany, batch, pending);
+                        count = 0;
+                    }
+                    break;
+                case StoredRow.Same:
+                case StoredRow.Different when Kind.Mode == ConflictMode.KeepFirst:
+                    _unchanged++;
+                    break;
+                case StoredRow.Different:
+                    _replaced++;
+                    _history?.Execute(); // the old version, before it is overwritten (keys bound by Stored)
+                    Write(_update, batch, [row]);
+                    break;
             }
         }
-        for (var i = 0; i < values.Length; i++)
+        foreach (var row in pending[..count])
         {
-            _upsert.Bind(i + 1, values[i]);
-        }
-        _upsert.Bind(values.Length + 1, hash);
-        _upsert.Execute();
-        if (existing is null)
-        {
-            _inserted++;
-        }
-        else
-        {
-            _replaced++;
+            Write(_insert, batch, [row]);
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Binds the rows' values and hashes as <see cref="Insert"/> numbers them, and runs the statement.</summary>
+    private static void Write(RawStatement statement, RowBatch batch, ReadOnlySpan<int> rows)
+    {
+        var perRow = batch.ColumnCount + 1;
+        for (var r = 0; r < rows.Length; r++)
+        {
+            for (var c = 0; c < batch.ColumnCount; c++)
+            {
+                statement.Bind((r * perRow) + c + 1, batch, rows[r], c);
+            }
+            statement.BindText((r * perRow) + perRow, batch.Hash(rows[r]));
+        }
+        statement.Execute();
+    }
+
+    /// <summary>Whether the store holds the row's key, and with the same content; the key stays bound for the history.</summary>
+    private StoredRow Stored(RowBatch batch, int row)
+    {
+        if (_wasEmpty)
+        {
+            return StoredRow.None;
+        }
+        for (var i = 0; i < _keyIndexes.Length; i++)
+        {
+            _find.Bind(i + 1, batch, row, _keyIndexes[i]);
+            _history?.Bind(i + 1, batch, row, _keyIndexes[i]);
+        }
+        return _find.Query(batch.Hash(row));
     }
 
     public override Task<WriteCounts> FinishAsync(CancellationToken ct)
@@ -208,8 +197,17 @@ public sealed class SqliteTableWriter : TableWriter
     private void Dispose()
     {
         _find.Dispose();
-        _upsert.Dispose();
+        _insert.Dispose();
+        _insertMany.Dispose();
+        _update.Dispose();
         _history?.Dispose();
+    }
+
+    private enum StoredRow
+    {
+        None,
+        Same,
+        Different,
     }
 
     /// <summary>A prepared statement on the connection's own handle (so inside its transaction), bound by position.</summary>
@@ -226,20 +224,42 @@ public sealed class SqliteTableWriter : TableWriter
 
         /// <summary>
         /// As Microsoft.Data.Sqlite binds: text, integers, 0/1, dates as yyyy-MM-dd, times as
-        /// yyyy-MM-dd HH:mm:ss.FFFFFFF. Text goes as UTF-16, which SQLite converts itself, sparing a
-        /// UTF-8 copy per value on our side.
+        /// yyyy-MM-dd HH:mm:ss.FFFFFFF. Text goes as the UTF-8 it is held in, SQLite's own encoding.
         /// </summary>
-        public void Bind(int index, object? value) => Check(value switch
+        public void Bind(int index, RowBatch batch, int row, int column)
         {
-            null => SQLitePCL.raw.sqlite3_bind_null(_statement, index),
-            string text => SQLitePCL.raw.sqlite3_bind_text16(_statement, index, text.AsSpan()),
-            long number => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, number),
-            int number => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, number),
-            bool flag => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),
-            DateOnly date => SQLitePCL.raw.sqlite3_bind_text(_statement, index, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-            DateTime time => SQLitePCL.raw.sqlite3_bind_text(_statement, index, time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)),
-            _ => throw new InvalidOperationException($"no SQLite binding for a {value.GetType().Name}"),
-        });
+            if (batch.IsNull(row, column))
+            {
+                Check(SQLitePCL.raw.sqlite3_bind_null(_statement, index));
+                return;
+            }
+            var n = batch.Number(row, column);
+            Span<byte> formatted = stackalloc byte[32];
+            var written = 0;
+            switch (batch.TypeOf(column))
+            {
+                case ColumnType.Text:
+                    BindText(index, batch.Text(row, column));
+                    return;
+                case ColumnType.Date:
+                    DateOnly.FromDayNumber((int)n).TryFormat(formatted, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                    BindText(index, formatted[..written]);
+                    return;
+                case ColumnType.Timestamp:
+                    new DateTime(n).TryFormat(formatted, out written, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+                    BindText(index, formatted[..written]);
+                    return;
+                default:
+                    Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, index, n));
+                    return;
+            }
+        }
+
+        public void Bind(int index, long value) => Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, index, value));
+
+        /// <summary>Empty text binds as "": an empty span would pass no pointer, which SQLite takes for NULL.</summary>
+        public void BindText(int index, ReadOnlySpan<byte> utf8) =>
+            Check(utf8.IsEmpty ? SQLitePCL.raw.sqlite3_bind_text(_statement, index, "") : SQLitePCL.raw.sqlite3_bind_text(_statement, index, utf8));
 
         public void Execute()
         {
@@ -251,20 +271,21 @@ public sealed class SqliteTableWriter : TableWriter
             }
         }
 
-        public string? QueryText()
+        /// <summary>Whether the statement finds a row, and whether its first column is <paramref name="hash"/>.</summary>
+        public StoredRow Query(ReadOnlySpan<byte> hash)
         {
             try
             {
                 var rc = SQLitePCL.raw.sqlite3_step(_statement);
                 if (rc == SQLitePCL.raw.SQLITE_ROW)
                 {
-                    return SQLitePCL.raw.sqlite3_column_text(_statement, 0).utf8_to_string();
+                    return SQLitePCL.raw.sqlite3_column_blob(_statement, 0).SequenceEqual(hash) ? StoredRow.Same : StoredRow.Different;
                 }
                 if (rc != SQLitePCL.raw.SQLITE_DONE)
                 {
                     Check(rc);
                 }
-                return null;
+                return StoredRow.None;
             }
             finally
             {
@@ -323,32 +344,35 @@ public sealed class PostgresTableWriter : TableWriter
         return _importer;
     }
 
-    public override async Task WriteAsync(object?[] values, string hash, CancellationToken ct)
+    public override async Task WriteAsync(RowBatch batch, CancellationToken ct)
     {
         var importer = _importer ?? await ImporterAsync(ct);
-        importer.StartRow(values.Length + 2);
-        for (var i = 0; i < values.Length; i++)
+        for (var row = 0; row < batch.Count; row++)
         {
-            var v = values[i];
-            if (v is null)
+            importer.StartRow(batch.ColumnCount + 2);
+            for (var c = 0; c < batch.ColumnCount; c++)
             {
-                importer.WriteNull();
-                continue;
+                if (batch.IsNull(row, c))
+                {
+                    importer.WriteNull();
+                    continue;
+                }
+                var n = batch.Number(row, c);
+                switch (batch.TypeOf(c))
+                {
+                    case ColumnType.Text: importer.Write(batch.Text(row, c)); break;
+                    case ColumnType.Date: importer.Write(DateOnly.FromDayNumber((int)n)); break;
+                    case ColumnType.Timestamp: importer.Write(new DateTime(n)); break;
+                    case ColumnType.Fen: importer.Write(n); break;
+                    case ColumnType.Int: importer.Write(checked((int)n)); break;
+                    case ColumnType.Bool: importer.Write(n != 0); break;
+                    default: throw new InvalidOperationException();
+                }
             }
-            switch (Kind.Columns[i].Type)
-            {
-                case ColumnType.Text: importer.Write((string)v); break;
-                case ColumnType.Date: importer.Write((DateOnly)v); break;
-                case ColumnType.Timestamp: importer.Write((DateTime)v); break;
-                case ColumnType.Fen: importer.Write(Convert.ToInt64(v, CultureInfo.InvariantCulture)); break;
-                case ColumnType.Int: importer.Write(Convert.ToInt32(v, CultureInfo.InvariantCulture)); break;
-                case ColumnType.Bool: importer.Write((bool)v); break;
-                default: throw new InvalidOperationException();
-            }
+            importer.Write(batch.Hash(row));
+            importer.Write(BatchId);
+            _copied++;
         }
-        importer.Write(hash);
-        importer.Write(BatchId);
-        _copied++;
     }
 
     public override async Task AbandonAsync()
@@ -451,12 +475,11 @@ public sealed class PgBinaryCopy(NpgsqlRawCopyStream stream)
 
     public void WriteNull() => BinaryPrimitives.WriteInt32BigEndian(Take(4), -1);
 
-    public void Write(string text)
+    public void Write(ReadOnlySpan<byte> utf8)
     {
-        var bytes = Take(4 + Encoding.UTF8.GetMaxByteCount(text.Length));
-        var length = Encoding.UTF8.GetBytes(text, bytes[4..]);
-        BinaryPrimitives.WriteInt32BigEndian(bytes, length);
-        _used -= bytes.Length - 4 - length; // the room not used goes back
+        var bytes = Take(4 + utf8.Length);
+        BinaryPrimitives.WriteInt32BigEndian(bytes, utf8.Length);
+        utf8.CopyTo(bytes[4..]);
     }
 
     public void Write(long value)

@@ -50,6 +50,21 @@ public static class MedTypes
 
     public static string Id(this Exclusion exclusion) => ExclusionIds[(int)exclusion];
 
+    /// <summary>An exclusion named by UTF-8 bytes already trimmed (a file's cell), without making a string.</summary>
+    public static bool TryParseExclusion(ReadOnlySpan<byte> utf8, out Exclusion exclusion)
+    {
+        for (var k = 0; k < ExclusionIds.Length; k++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(utf8, ExclusionIds[k]))
+            {
+                exclusion = (Exclusion)k;
+                return true;
+            }
+        }
+        exclusion = Exclusion.None;
+        return false;
+    }
+
     public static bool TryParseExclusion(string id, out Exclusion exclusion)
     {
         var trimmed = id.AsSpan().Trim();
