@@ -317,6 +317,7 @@ public sealed class PostgresTableWriter : TableWriter
     // staging is needed. Other kinds normalise values of their key, so they always go through staging.
     private bool? _direct;
     private long _copied;
+    private readonly List<(string Name, string Definition)> _dropped = [];
 
     public PostgresTableWriter(NpgsqlConnection connection, FileKind kind, long batchId) : base(kind, batchId)
     {
@@ -338,6 +339,27 @@ public sealed class PostgresTableWriter : TableWriter
             {
                 await using var create = new NpgsqlCommand($"DROP TABLE IF EXISTS {_stage}; CREATE TEMP TABLE {_stage} (LIKE {Kind.Table} INCLUDING DEFAULTS) ON COMMIT DROP", _connection);
                 await create.ExecuteNonQueryAsync(ct);
+            }
+            if (_direct == true)
+            {
+                // The table's own indexes (not its key's) are dropped and built again after the copy,
+                // in this transaction: one sorted build costs less than a million index inserts (1.6 M
+                // settlements: 5.7-6.0 s against 6.8-7.1). Until the commit the table is locked, which
+                // only holds back readers of a table that had nothing in it.
+                await using (var find = new NpgsqlCommand("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = @t AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", _connection))
+                {
+                    find.Parameters.AddWithValue("t", Kind.Table);
+                    await using var rows = await find.ExecuteReaderAsync(ct);
+                    while (await rows.ReadAsync(ct))
+                    {
+                        _dropped.Add((rows.GetString(0), rows.GetString(1)));
+                    }
+                }
+                foreach (var (name, _) in _dropped)
+                {
+                    await using var drop = new NpgsqlCommand($"DROP INDEX \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", _connection);
+                    await drop.ExecuteNonQueryAsync(ct);
+                }
             }
             _importer = new PgBinaryCopy(await _connection.BeginRawBinaryCopyAsync($"COPY {(_direct == true ? Kind.Table : _stage)} ({ColumnList}) FROM STDIN (FORMAT BINARY)", ct));
         }
@@ -393,6 +415,11 @@ public sealed class PostgresTableWriter : TableWriter
         await _importer.CompleteAsync();
         if (_direct == true)
         {
+            foreach (var (_, definition) in _dropped)
+            {
+                await using var create = new NpgsqlCommand(definition, _connection);
+                await create.ExecuteNonQueryAsync(ct);
+            }
             return new WriteCounts(checked((int)_copied), 0, 0);
         }
         var join = string.Join(" AND ", Kind.Key.Select(k => $"t.{k} = s.{k}"));

@@ -279,6 +279,36 @@ public class LoaderTests(PostgresServer postgres)
         Assert.NotNull(history[0].ReplacedByBatch);
     }
 
+    [Fact]
+    public async Task A_first_load_into_PostgreSQL_leaves_the_indexes_as_they_were_and_a_failed_one_leaves_them_too()
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("postgres", postgres, folder);
+        async Task<List<string>> IndexesAsync()
+        {
+            await using var connection = await store.OpenAsync();
+            await using var query = connection.CreateCommand();
+            query.CommandText = "SELECT indexdef FROM pg_indexes WHERE tablename = 'settlements' ORDER BY indexname";
+            var definitions = new List<string>();
+            await using var rows = await query.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                definitions.Add(rows.GetString(0));
+            }
+            return definitions;
+        }
+        var before = await IndexesAsync();
+        Assert.Contains(before, d => d.Contains("(psn_no, setl_time)", StringComparison.Ordinal));
+        var loader = new Loader(store, TimeProvider.System);
+        // A bad last row: the copy is written, then rolled back with the dropped indexes.
+        var bad = Write(folder, "settlements_bad.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1000,0,0,0,1000,600,0,0,,,x\n" + string.Concat(Enumerable.Range(2, 3000).Select(i => $"S{i},P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\n")) + "S9,P9,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\n");
+        Assert.False((await loader.LoadAsync(bad)).Succeeded);
+        Assert.Equal(before, await IndexesAsync());
+        var good = Write(folder, "settlements_a.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1000,0,0,0,1000,600,0,0,,,x\nS2,P1,2024-03-06,11,100,0,0,0,100,50,0,0,,,y\n");
+        Assert.Equal(new WriteCounts(2, 0, 0), (await loader.LoadAsync(good)).Counts);
+        Assert.Equal(before, await IndexesAsync());
+    }
+
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
