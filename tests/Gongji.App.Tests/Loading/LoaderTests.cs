@@ -279,6 +279,32 @@ public class LoaderTests(PostgresServer postgres)
         Assert.NotNull(history[0].ReplacedByBatch);
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_second_file_of_new_changed_and_unchanged_rows_interleaved_leaves_each_as_the_last_file_has_it(string provider)
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync(provider, postgres, folder);
+        var loader = new Loader(store, TimeProvider.System);
+        static string Row(int id, int amount) => $"S{id},P{1 + (id % 2)},2024-03-05,21,{amount},0,0,0,{amount},{amount / 2},0,0,,,d{id}";
+        var first = Write(folder, "settlements_a.csv", SettlementHeader + "\n" + string.Join("\n", Enumerable.Range(1, 40).Select(i => Row(i, 100 + i))) + "\n");
+        Assert.Equal(new WriteCounts(40, 0, 0), (await loader.LoadAsync(first)).Counts);
+        // Rows 1-40 again, every fourth with another amount, and 41-70 new, the new ones spread between the others.
+        var second = Enumerable.Range(1, 70).OrderBy(i => (i * 37) % 71).ToList();
+        int Amount(int i) => i > 40 ? 1000 + i : i % 4 == 0 ? 500 + i : 100 + i;
+        var path = Write(folder, "settlements_b.csv", SettlementHeader + "\n" + string.Join("\n", second.Select(i => Row(i, Amount(i)))) + "\n");
+        Assert.Equal(new WriteCounts(30, 10, 30), (await loader.LoadAsync(path)).Counts);
+        await using var db = store.CreateDb();
+        var stored = await db.Settlements.ToDictionaryAsync(s => s.SetlId, s => (s.MedfeeSumamtFen, s.Version, s.DiseName));
+        Assert.Equal(70, stored.Count);
+        foreach (var i in second)
+        {
+            Assert.Equal((Amount(i) * 100L, i <= 40 && i % 4 == 0 ? 2 : 1, $"d{i}"), stored[$"S{i}"]);
+        }
+        Assert.Equal(10, await db.SettlementHistory.CountAsync());
+    }
+
     [Fact]
     public async Task A_first_load_into_PostgreSQL_leaves_the_indexes_as_they_were_and_a_failed_one_leaves_them_too()
     {
