@@ -22,21 +22,13 @@ public static class CertNumbers
     /// </summary>
     public static bool IsNormalised(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.Length != 18)
+        if (utf8.Length != 18 || utf8[..17].ContainsAnyExceptInRange((byte)'0', (byte)'9'))
         {
             return false;
         }
-        var sum = 0;
-        for (var i = 0; i < 17; i++)
-        {
-            var digit = utf8[i] - '0';
-            if ((uint)digit > 9)
-            {
-                return false;
-            }
-            sum += digit * Weights[i];
-        }
-        return utf8[17] == CheckChars[sum % 11];
+        Span<char> first17 = stackalloc char[17];
+        System.Text.Ascii.ToUtf16(utf8[..17], first17, out _);
+        return utf8[17] == CheckDigit(first17);
     }
 
     /// <summary>

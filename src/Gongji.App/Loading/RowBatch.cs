@@ -166,7 +166,7 @@ public sealed class RowBatch
 
     public ReadOnlySpan<byte> Hash(int row) => _hashes.AsSpan(row * HashLength, HashLength);
 
-    /// <summary>The value as the general parser gave it (for tests and messages).</summary>
+    /// <summary>The value as the general parser gave it: what a test compares.</summary>
     public object? Value(int row, int column) => IsNull(row, column) ? null : _types[column] switch
     {
         ColumnType.Text => TextString(row, column),

@@ -99,17 +99,11 @@ public sealed class RowReader
     /// <summary>The bytes of column <paramref name="i"/> when they need no trimming (else false: the string path decides).</summary>
     private bool PlainBytes(int i, out ReadOnlySpan<byte> bytes)
     {
-        bytes = default;
+        bytes = Cell(i);
         if (_line is null || i < 0)
         {
             return false;
         }
-        if (i >= _rangeCount)
-        {
-            return true; // a short row: the cell is empty
-        }
-        var (offset, length) = _ranges[i].GetOffsetAndLength(int.MaxValue);
-        bytes = _line.AsSpan(_lineStart + offset, length);
         // A space, a tab or any non-ASCII byte at either end may be white space that Trim removes.
         return bytes.IsEmpty || (bytes[0] is > 32 and < 128 && bytes[^1] is > 32 and < 128);
     }
