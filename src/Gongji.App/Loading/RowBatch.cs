@@ -9,7 +9,8 @@ namespace Gongji.Loading;
 /// Checked rows of one kind of file on their way to the store, held as one 64-bit cell per value
 /// (fen, whole numbers, 0/1, a date's day number, a time's ticks) or a UTF-8 slice of one byte
 /// buffer for text, with each row's fingerprint. Reused from batch to batch: a load of millions of
-/// rows leaves no object per row or per value behind it.
+/// rows leaves no object per row or per value behind it. The text and the fingerprints are held in
+/// pinned memory, so that SQLite may read them where they are while a statement runs, not copy each.
 /// </summary>
 public sealed class RowBatch
 {
@@ -17,7 +18,7 @@ public sealed class RowBatch
     private long[] _cells;
     private ulong[] _nulls;
     private byte[] _hashes;
-    private byte[] _text = new byte[1 << 16];
+    private byte[] _text = Pinned(1 << 16);
     private int _textUsed;
     private int _column;
 
@@ -31,7 +32,20 @@ public sealed class RowBatch
         Capacity = capacity;
         _cells = new long[capacity * _types.Length];
         _nulls = new ulong[capacity];
-        _hashes = new byte[capacity * HashLength];
+        _hashes = Pinned(capacity * HashLength);
+    }
+
+    private static byte[] Pinned(int length) => GC.AllocateUninitializedArray<byte>(length, pinned: true);
+
+    /// <summary>Makes room for <paramref name="more"/> bytes of text; the slices written so far move along.</summary>
+    private void Reserve(int more)
+    {
+        if (_textUsed + more > _text.Length)
+        {
+            var larger = Pinned(Math.Max(_text.Length * 2, _textUsed + more));
+            _text.AsSpan(0, _textUsed).CopyTo(larger);
+            _text = larger;
+        }
     }
 
     /// <summary>The fingerprint's length: 16 bytes of SHA-256 as lower-case hex.</summary>
@@ -85,10 +99,7 @@ public sealed class RowBatch
     /// <summary>Text as UTF-8 bytes; empty is the empty string, not null.</summary>
     public void Text(ReadOnlySpan<byte> utf8)
     {
-        if (_textUsed + utf8.Length > _text.Length)
-        {
-            Array.Resize(ref _text, Math.Max(_text.Length * 2, _textUsed + utf8.Length));
-        }
+        Reserve(utf8.Length);
         utf8.CopyTo(_text.AsSpan(_textUsed));
         Number(((long)_textUsed << 32) | (uint)utf8.Length);
         _textUsed += utf8.Length;
@@ -101,11 +112,7 @@ public sealed class RowBatch
             Null();
             return;
         }
-        var most = Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (_textUsed + most > _text.Length)
-        {
-            Array.Resize(ref _text, Math.Max(_text.Length * 2, _textUsed + most));
-        }
+        Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
         var length = Encoding.UTF8.GetBytes(value, _text.AsSpan(_textUsed));
         Number(((long)_textUsed << 32) | (uint)length);
         _textUsed += length;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Gongji.Store;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -210,16 +211,28 @@ public sealed class SqliteTableWriter : TableWriter
         Different,
     }
 
-    /// <summary>A prepared statement on the connection's own handle (so inside its transaction), bound by position.</summary>
-    private sealed class RawStatement : IDisposable
+    /// <summary>
+    /// A prepared statement on the connection's own handle (so inside its transaction), bound by
+    /// position through SQLite's C functions on the raw handle. Text is bound where it lies (SQLite's
+    /// SQLITE_STATIC): the batch's text and fingerprints are pinned, and a date or time is formatted
+    /// into this statement's own pinned scratch, one slot per parameter; every value is bound again
+    /// before each run, so SQLite never reads a slice after its batch moved on. Through SQLitePCLRaw's
+    /// safe handles each value cost a reference count, an interface call and a copy of the text.
+    /// </summary>
+    private sealed unsafe class RawStatement : IDisposable
     {
+        private const int SlotLength = 32;
         private readonly SQLitePCL.sqlite3 _db;
         private readonly SQLitePCL.sqlite3_stmt _statement;
+        private readonly nint _handle;
+        private readonly byte[] _scratch;
 
         public RawStatement(SqliteConnection connection, string sql)
         {
             _db = connection.Handle!;
             Check(SQLitePCL.raw.sqlite3_prepare_v2(_db, sql, out _statement));
+            _handle = _statement.DangerousGetHandle();
+            _scratch = GC.AllocateUninitializedArray<byte>((SQLitePCL.raw.sqlite3_bind_parameter_count(_statement) + 1) * SlotLength, pinned: true);
         }
 
         /// <summary>
@@ -230,11 +243,11 @@ public sealed class SqliteTableWriter : TableWriter
         {
             if (batch.IsNull(row, column))
             {
-                Check(SQLitePCL.raw.sqlite3_bind_null(_statement, index));
+                Check(SqliteNative.sqlite3_bind_null(_handle, index));
                 return;
             }
             var n = batch.Number(row, column);
-            Span<byte> formatted = stackalloc byte[32];
+            var slot = _scratch.AsSpan(index * SlotLength, SlotLength);
             var written = 0;
             switch (batch.TypeOf(column))
             {
@@ -242,29 +255,37 @@ public sealed class SqliteTableWriter : TableWriter
                     BindText(index, batch.Text(row, column));
                     return;
                 case ColumnType.Date:
-                    DateOnly.FromDayNumber((int)n).TryFormat(formatted, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                    BindText(index, formatted[..written]);
+                    DateOnly.FromDayNumber((int)n).TryFormat(slot, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                    BindText(index, slot[..written]);
                     return;
                 case ColumnType.Timestamp:
-                    new DateTime(n).TryFormat(formatted, out written, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-                    BindText(index, formatted[..written]);
+                    new DateTime(n).TryFormat(slot, out written, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+                    BindText(index, slot[..written]);
                     return;
                 default:
-                    Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, index, n));
+                    Check(SqliteNative.sqlite3_bind_int64(_handle, index, n));
                     return;
             }
         }
 
-        public void Bind(int index, long value) => Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, index, value));
+        public void Bind(int index, long value) => Check(SqliteNative.sqlite3_bind_int64(_handle, index, value));
 
-        /// <summary>Empty text binds as "": an empty span would pass no pointer, which SQLite takes for NULL.</summary>
-        public void BindText(int index, ReadOnlySpan<byte> utf8) =>
-            Check(utf8.IsEmpty ? SQLitePCL.raw.sqlite3_bind_text(_statement, index, "") : SQLitePCL.raw.sqlite3_bind_text(_statement, index, utf8));
+        /// <summary>
+        /// Text of pinned memory (a batch's, or this statement's scratch), bound in place. An empty
+        /// slice still points into its buffer, and only a null pointer would bind NULL.
+        /// </summary>
+        public void BindText(int index, ReadOnlySpan<byte> pinnedUtf8)
+        {
+            fixed (byte* text = pinnedUtf8)
+            {
+                Check(SqliteNative.sqlite3_bind_text(_handle, index, text == null ? SqliteNative.Empty : text, pinnedUtf8.Length, SqliteNative.Static));
+            }
+        }
 
         public void Execute()
         {
-            var rc = SQLitePCL.raw.sqlite3_step(_statement);
-            SQLitePCL.raw.sqlite3_reset(_statement);
+            var rc = SqliteNative.sqlite3_step(_handle);
+            SqliteNative.sqlite3_reset(_handle);
             if (rc != SQLitePCL.raw.SQLITE_DONE)
             {
                 Check(rc);
@@ -276,7 +297,7 @@ public sealed class SqliteTableWriter : TableWriter
         {
             try
             {
-                var rc = SQLitePCL.raw.sqlite3_step(_statement);
+                var rc = SqliteNative.sqlite3_step(_handle);
                 if (rc == SQLitePCL.raw.SQLITE_ROW)
                 {
                     return SQLitePCL.raw.sqlite3_column_blob(_statement, 0).SequenceEqual(hash) ? StoredRow.Same : StoredRow.Different;
@@ -289,7 +310,7 @@ public sealed class SqliteTableWriter : TableWriter
             }
             finally
             {
-                SQLitePCL.raw.sqlite3_reset(_statement);
+                SqliteNative.sqlite3_reset(_handle);
             }
         }
 
@@ -303,6 +324,37 @@ public sealed class SqliteTableWriter : TableWriter
 
         public void Dispose() => _statement.Dispose();
     }
+}
+
+/// <summary>
+/// The few SQLite C functions the writer calls per value, on raw handles: the same e_sqlite3 library
+/// SQLitePCLRaw loaded (Microsoft.Data.Sqlite's), found by the same name. Binding neither blocks nor
+/// calls back, so it skips the runtime's GC transition.
+/// </summary>
+internal static unsafe partial class SqliteNative
+{
+    private const string Library = "e_sqlite3";
+
+    /// <summary>SQLITE_STATIC: the text stays where it is until the statement runs again or is rebound.</summary>
+    public static readonly nint Static = 0;
+
+    /// <summary>A valid pointer for empty text: "" and not NULL.</summary>
+    public static readonly byte* Empty = (byte*)NativeMemory.AllocZeroed(1);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_int64(nint statement, int index, long value);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_null(nint statement, int index);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_text(nint statement, int index, byte* text, int length, nint destructor);
+
+    [LibraryImport(Library)]
+    public static partial int sqlite3_step(nint statement);
+
+    [LibraryImport(Library)]
+    public static partial int sqlite3_reset(nint statement);
 }
 
 /// <summary>PostgreSQL: binary COPY into a staging table, then set-based upsert in the same transaction.</summary>
