@@ -49,8 +49,10 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         string[] header = [];
         FileKind? kind = kindName is null ? null : FileKind.Find(kindName) ?? throw new ArgumentException($"unknown file kind '{kindName}' ({string.Join(", ", FileKind.All.Select(k => k.Name))})");
         await using var connection = await store.OpenAsync(ct);
+        // The file is fingerprinted while the registry it is checked against is read.
+        var fingerprinting = Task.Run(() => FingerprintAsync(path, file.IsSpreadsheet, ct), ct);
         var context = await BuildContextAsync(connection, ct);
-        var (sha, plain) = await FingerprintAsync(path, file.IsSpreadsheet, ct);
+        var (sha, plain) = await fingerprinting;
         var total = file.IsSpreadsheet ? 0 : EstimateRows(path);
         await using var tx = await connection.BeginTransactionAsync(ct);
         RowReader? reader = null;
