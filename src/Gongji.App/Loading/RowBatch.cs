@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -192,32 +191,49 @@ public sealed class RowBatch
     /// </summary>
     private void Fingerprint(int row)
     {
-        var text = t_text ??= new ArrayBufferWriter<byte>(1024);
-        text.ResetWrittenCount();
+        var text = t_text ??= new byte[1024];
+        var at = 0;
         for (var c = 0; c < _types.Length; c++)
         {
+            // The longest a value other than text can take, and the separator after it.
+            var room = (_types[c] == ColumnType.Text && !IsNull(row, c) ? Text(row, c).Length : 32) + Separator.Length;
+            if (at + room > text.Length)
+            {
+                Array.Resize(ref text, Math.Max(text.Length * 2, at + room));
+                t_text = text;
+            }
+            var to = text.AsSpan(at);
             if (IsNull(row, c))
             {
-                text.Write("\u2400"u8);
+                at += NullMark.Length;
+                NullMark.CopyTo(to);
             }
             else
             {
                 var n = Number(row, c);
                 switch (_types[c])
                 {
-                    case ColumnType.Text: text.Write(Text(row, c)); break;
-                    case ColumnType.Bool: text.Write(n != 0 ? "1"u8 : "0"u8); break;
-                    case ColumnType.Date: Format(text, DateOnly.FromDayNumber((int)n), "yyyy-MM-dd"); break;
-                    case ColumnType.Timestamp: Format(text, new DateTime(n), "yyyy-MM-dd HH:mm:ss"); break;
-                    default: Format(text, n, default); break;
+                    case ColumnType.Text:
+                        var value = Text(row, c);
+                        value.CopyTo(to);
+                        at += value.Length;
+                        break;
+                    case ColumnType.Bool: to[0] = n != 0 ? (byte)'1' : (byte)'0'; at++; break;
+                    case ColumnType.Date: at += IsoText.WriteDate(to, DateOnly.FromDayNumber((int)n)); break;
+                    case ColumnType.Timestamp: at += IsoText.WriteTimestamp(to, new DateTime(n), fraction: false); break;
+                    default:
+                        n.TryFormat(to, out var written, default, CultureInfo.InvariantCulture);
+                        at += written;
+                        break;
                 }
             }
-            text.Write("\u241F"u8);
+            Separator.CopyTo(text.AsSpan(at));
+            at += Separator.Length;
         }
         Span<byte> hash = stackalloc byte[32];
         // One hashing context per thread, reset by each use: a new one per row costs more than the hashing.
         var sha = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(text.WrittenSpan);
+        sha.AppendData(text.AsSpan(0, at));
         sha.GetHashAndReset(hash);
         var hex = _hashes.AsSpan(row * HashLength, HashLength);
         for (var i = 0; i < 16; i++)
@@ -227,22 +243,17 @@ public sealed class RowBatch
         }
     }
 
+    /// <summary>␀, for a value that is not there.</summary>
+    private static ReadOnlySpan<byte> NullMark => "\u2400"u8;
+
+    /// <summary>␟, after every value.</summary>
+    private static ReadOnlySpan<byte> Separator => "\u241F"u8;
+
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_text;
+    private static byte[]? t_text;
 
     [ThreadStatic]
     private static IncrementalHash? t_sha256;
-
-    /// <summary>A number, a date or a time: 64 bytes always hold it.</summary>
-    private static void Format<T>(ArrayBufferWriter<byte> bytes, T value, ReadOnlySpan<char> format)
-        where T : IUtf8SpanFormattable
-    {
-        if (!value.TryFormat(bytes.GetSpan(64), out var written, format, CultureInfo.InvariantCulture))
-        {
-            throw new InvalidOperationException($"{value} does not fit 64 bytes");
-        }
-        bytes.Advance(written);
-    }
 }

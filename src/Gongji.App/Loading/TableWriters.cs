@@ -248,19 +248,16 @@ public sealed class SqliteTableWriter : TableWriter
             }
             var n = batch.Number(row, column);
             var slot = _scratch.AsSpan(index * SlotLength, SlotLength);
-            var written = 0;
             switch (batch.TypeOf(column))
             {
                 case ColumnType.Text:
                     BindText(index, batch.Text(row, column));
                     return;
                 case ColumnType.Date:
-                    DateOnly.FromDayNumber((int)n).TryFormat(slot, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                    BindText(index, slot[..written]);
+                    BindText(index, slot[..IsoText.WriteDate(slot, DateOnly.FromDayNumber((int)n))]);
                     return;
                 case ColumnType.Timestamp:
-                    new DateTime(n).TryFormat(slot, out written, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-                    BindText(index, slot[..written]);
+                    BindText(index, slot[..IsoText.WriteTimestamp(slot, new DateTime(n), fraction: true)]);
                     return;
                 default:
                     Check(SqliteNative.sqlite3_bind_int64(_handle, index, n));
