@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Gongji.Loading;
@@ -231,10 +230,7 @@ public sealed class RowBatch
             at += Separator.Length;
         }
         Span<byte> hash = stackalloc byte[32];
-        // One hashing context per thread, reset by each use: a new one per row costs more than the hashing.
-        var sha = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(text.AsSpan(0, at));
-        sha.GetHashAndReset(hash);
+        RowSha256.Hash(text.AsSpan(0, at), hash);
         var hex = _hashes.AsSpan(row * HashLength, HashLength);
         for (var i = 0; i < 16; i++)
         {
@@ -253,7 +249,4 @@ public sealed class RowBatch
 
     [ThreadStatic]
     private static byte[]? t_text;
-
-    [ThreadStatic]
-    private static IncrementalHash? t_sha256;
 }
