@@ -227,12 +227,19 @@ public sealed class SqliteTableWriter : TableWriter
         private readonly nint _handle;
         private readonly byte[] _scratch;
 
+        // Which parameters hold NULL now (a new statement's all do, and a reset keeps them): a NULL
+        // bound again over a NULL is skipped, and a settlement leaves a third of its columns empty.
+        private readonly bool[] _holdsNull;
+
         public RawStatement(SqliteConnection connection, string sql)
         {
             _db = connection.Handle!;
             Check(SQLitePCL.raw.sqlite3_prepare_v2(_db, sql, out _statement));
             _handle = _statement.DangerousGetHandle();
-            _scratch = GC.AllocateUninitializedArray<byte>((SQLitePCL.raw.sqlite3_bind_parameter_count(_statement) + 1) * SlotLength, pinned: true);
+            var parameters = SQLitePCL.raw.sqlite3_bind_parameter_count(_statement);
+            _scratch = GC.AllocateUninitializedArray<byte>((parameters + 1) * SlotLength, pinned: true);
+            _holdsNull = new bool[parameters + 1];
+            Array.Fill(_holdsNull, true);
         }
 
         /// <summary>
@@ -243,9 +250,14 @@ public sealed class SqliteTableWriter : TableWriter
         {
             if (batch.IsNull(row, column))
             {
-                Check(SqliteNative.sqlite3_bind_null(_handle, index));
+                if (!_holdsNull[index])
+                {
+                    Check(SqliteNative.sqlite3_bind_null(_handle, index));
+                    _holdsNull[index] = true;
+                }
                 return;
             }
+            _holdsNull[index] = false;
             var n = batch.Number(row, column);
             var slot = _scratch.AsSpan(index * SlotLength, SlotLength);
             switch (batch.TypeOf(column))
@@ -265,7 +277,11 @@ public sealed class SqliteTableWriter : TableWriter
             }
         }
 
-        public void Bind(int index, long value) => Check(SqliteNative.sqlite3_bind_int64(_handle, index, value));
+        public void Bind(int index, long value)
+        {
+            _holdsNull[index] = false;
+            Check(SqliteNative.sqlite3_bind_int64(_handle, index, value));
+        }
 
         /// <summary>
         /// Text of pinned memory (a batch's, or this statement's scratch), bound in place. An empty
@@ -273,6 +289,7 @@ public sealed class SqliteTableWriter : TableWriter
         /// </summary>
         public void BindText(int index, ReadOnlySpan<byte> pinnedUtf8)
         {
+            _holdsNull[index] = false;
             fixed (byte* text = pinnedUtf8)
             {
                 Check(SqliteNative.sqlite3_bind_text(_handle, index, text == null ? SqliteNative.Empty : text, pinnedUtf8.Length, SqliteNative.Static));
