@@ -51,8 +51,8 @@ public abstract class TableWriter
 
 /// <summary>
 /// SQLite: one transaction, prepared statements reused for every row. Values are bound through
-/// SQLite's own API (SQLitePCLRaw, on the connection's handle): binding 40 parameters through
-/// ADO.NET cost more than the insert itself. Values are stored as Microsoft.Data.Sqlite stores them.
+/// SQLite's own C functions on the connection's handle (<see cref="SqliteNative"/>): binding 40
+/// parameters through ADO.NET cost more than the insert itself. Values are stored as Microsoft.Data.Sqlite stores them.
 /// A row is looked up first (unless the table was empty), then inserted if new or updated if changed:
 /// an upsert (ON CONFLICT DO UPDATE), like any statement that can stop half way, makes SQLite copy
 /// every page it touches to a statement journal, and a load wrote ten times its own size that way
