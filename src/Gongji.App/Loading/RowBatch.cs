@@ -194,15 +194,17 @@ public sealed class RowBatch
         var at = 0;
         for (var c = 0; c < _types.Length; c++)
         {
-            // The longest a value other than text can take, and the separator after it.
-            var room = (_types[c] == ColumnType.Text && !IsNull(row, c) ? Text(row, c).Length : 32) + Separator.Length;
+            var isNull = IsNull(row, c);
+            var value = !isNull && _types[c] == ColumnType.Text ? Text(row, c) : default;
+            // Text's own length, or the longest any other value can take; and the separator after it.
+            var room = Math.Max(value.Length, 32) + Separator.Length;
             if (at + room > text.Length)
             {
                 Array.Resize(ref text, Math.Max(text.Length * 2, at + room));
                 t_text = text;
             }
             var to = text.AsSpan(at);
-            if (IsNull(row, c))
+            if (isNull)
             {
                 at += NullMark.Length;
                 NullMark.CopyTo(to);
@@ -213,7 +215,6 @@ public sealed class RowBatch
                 switch (_types[c])
                 {
                     case ColumnType.Text:
-                        var value = Text(row, c);
                         value.CopyTo(to);
                         at += value.Length;
                         break;

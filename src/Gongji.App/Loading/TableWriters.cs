@@ -257,7 +257,6 @@ public sealed class SqliteTableWriter : TableWriter
                 }
                 return;
             }
-            _holdsNull[index] = false;
             var n = batch.Number(row, column);
             var slot = _scratch.AsSpan(index * SlotLength, SlotLength);
             switch (batch.TypeOf(column))
@@ -272,7 +271,7 @@ public sealed class SqliteTableWriter : TableWriter
                     BindText(index, slot[..IsoText.WriteTimestamp(slot, new DateTime(n), fraction: true)]);
                     return;
                 default:
-                    Check(SqliteNative.sqlite3_bind_int64(_handle, index, n));
+                    Bind(index, n);
                     return;
             }
         }
@@ -285,7 +284,7 @@ public sealed class SqliteTableWriter : TableWriter
 
         /// <summary>
         /// Text of pinned memory (a batch's, or this statement's scratch), bound in place. An empty
-        /// slice still points into its buffer, and only a null pointer would bind NULL.
+        /// slice gives no pointer, which SQLite would take for NULL: it binds a shared "" instead.
         /// </summary>
         public void BindText(int index, ReadOnlySpan<byte> pinnedUtf8)
         {
