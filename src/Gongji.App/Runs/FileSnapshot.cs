@@ -414,24 +414,28 @@ public static class FileSnapshot
         var enrolmentsOf = Distribute(drafts.Enrolments, index, persons.Count);
         var hint = 0;
         var personArray = new Person[persons.Count];
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, persons.Count, 16384), range =>
+        // A region with nobody in the files is computed empty, as from the store (Partitioner.Create refuses an empty range).
+        if (persons.Count > 0)
         {
-            for (var i = range.Item1; i < range.Item2; i++)
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, persons.Count, 16384), range =>
             {
-                var p = persons[i];
-                personArray[i] = new Person
+                for (var i = range.Item1; i < range.Item2; i++)
                 {
-                    PsnNo = p.PsnNo,
-                    HouseholdId = p.HouseholdId is { } hid && households.ContainsKey(hid) ? hid : null,
-                    Region = RegionOf(p.HouseholdId, p.Insuplc)!,
-                    Insutype = p.Insutype ?? "390",
-                    HukouRegion = p.Hukou,
-                    InsuredSince = p.InsuredSince,
-                    Enrolments = anyEnrolments ? enrolmentsOf[i] ?? [] : null,
-                    Identities = identitiesOf[i] ?? [],
-                };
-            }
-        });
+                    var p = persons[i];
+                    personArray[i] = new Person
+                    {
+                        PsnNo = p.PsnNo,
+                        HouseholdId = p.HouseholdId is { } hid && households.ContainsKey(hid) ? hid : null,
+                        Region = RegionOf(p.HouseholdId, p.Insuplc)!,
+                        Insutype = p.Insutype ?? "390",
+                        HukouRegion = p.Hukou,
+                        InsuredSince = p.InsuredSince,
+                        Enrolments = anyEnrolments ? enrolmentsOf[i] ?? [] : null,
+                        Identities = identitiesOf[i] ?? [],
+                    };
+                }
+            });
+        }
         var personList = personArray.ToList();
         // What was kept of the registry rows is in the people now: let it go before the settlements' columns come.
         drafts.Persons.Clear();

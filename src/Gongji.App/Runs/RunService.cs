@@ -34,11 +34,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         // The deployment's values set in the store, then what the caller gives for this run on top.
         parameters = await new Parameters.DeploymentParameters(store, clock).ForRunAsync(region, year, parameters, ct);
         var (input, fingerprint, lastBatch) = await StoreSnapshot.ReadAsync(store, region, year, parameters, ct);
-        if (input.Persons.Count == 0)
-        {
-            // Still refuse a region-year without a policy, even when the store holds nobody there.
-            RegionPolicy.For(ParameterBook.Default, region.Length >= 6 ? region[..6] : region.PadRight(6, '0'), year, parameters);
-        }
+        RefuseWithoutPolicy(input, region, year, parameters);
         var result = PayerEngine.Compute(input);
         var files = outFolder is null ? [] : ResultFiles.Write(result, region, outFolder);
         await using var db = store.CreateDb();
@@ -81,6 +77,18 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         return (new RunReport(null, original.Region, original.Year, result, fingerprint, files), original);
     }
 
+    /// <summary>
+    /// The engine refuses a region-year without a policy person by person; with nobody there it is
+    /// refused all the same (rules.md: never computed with another region's rules, never silently empty).
+    /// </summary>
+    private static void RefuseWithoutPolicy(RegionYearInput input, string region, int year, IReadOnlyDictionary<string, decimal> parameters)
+    {
+        if (input.Persons.Count == 0)
+        {
+            RegionPolicy.For(ParameterBook.Default, region.Length >= 6 ? region[..6] : region.PadRight(6, '0'), year, parameters);
+        }
+    }
+
     public static RunReport RunFromFiles(string from, string region, int year, IReadOnlyDictionary<string, decimal> parameters, string to, bool spreadsheets = true)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -91,6 +99,7 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         var parameterBook = Task.Run(() => ParameterBook.Default);
         var warnings = new List<string>();
         var input = FileSnapshot.Read(from, region, year, parameters, timings: phases, warnings: warnings);
+        RefuseWithoutPolicy(input, region, year, parameters);
         watch.Restart();
         // What the reading left behind (the registry's rows, the parts' setl_id pools, line numbers) is
         // given back before the engine builds its results: a run's peak memory 3.76 → 3.40 GiB for 0.3 s.

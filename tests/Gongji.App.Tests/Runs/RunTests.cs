@@ -235,6 +235,20 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_region_with_nobody_in_the_files_is_computed_empty_as_from_the_store_and_refused_outside_policy()
+    {
+        var folder = DemoData.Write("330108", 300, 2024);
+        var store = await Stores.NewAsync("sqlite", postgres);
+        await DemoData.LoadAsync(store, folder);
+        var fromStore = await new RunService(store, TimeProvider.System).RunAsync("330683", 2024, NoParameters, null);
+        var fromFiles = RunService.RunFromFiles(folder, "330683", 2024, NoParameters, Path.Combine(folder, "out"), spreadsheets: false);
+        Assert.Empty(fromFiles.Result.Persons);
+        Assert.Equal(Totals(fromStore.Result), Totals(fromFiles.Result));
+        var e = Assert.Throws<Gongji.Engine.Parameters.PolicyNotInForceException>(() => RunService.RunFromFiles(folder, "330683", 2027, NoParameters, Path.Combine(folder, "out"), spreadsheets: false));
+        Assert.Contains("2027", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_waterfall_names_every_payer_with_its_clause()
     {
         var (store, _) = await DemoStoreAsync("sqlite", postgres, "330108", 1500);
