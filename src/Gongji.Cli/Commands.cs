@@ -393,6 +393,11 @@ internal static class Commands
             report = await new RunService(store, TimeProvider.System).RunAsync(region, year, o.Parameters(), o.Get("out") ?? Path.Combine("out", $"{region}-{year}"));
         }
         PrintRun(report);
+        if (report.Result.Persons.Count == 0 && region.Length == 6 && region.EndsWith("00", StringComparison.Ordinal))
+        {
+            // Regions match by prefix: a city's people carry their county's code, never the city's own 330100.
+            Console.WriteLine($"  nobody lives in region {region} itself; for the whole city give its prefix, --region {(region.EndsWith("0000", StringComparison.Ordinal) ? region[..2] : region[..4])}");
+        }
         return 0;
     }
 

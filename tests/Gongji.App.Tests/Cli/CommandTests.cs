@@ -98,6 +98,20 @@ public class CommandTests
         Assert.Contains("2022", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("330100", "--region 3301")]
+    [InlineData("330300", "--region 3303")]
+    public async Task A_city_code_run_from_files_finds_nobody_and_says_to_give_the_prefix(string city, string hint)
+    {
+        var folder = Folder();
+        var (code, _) = await Gongji("demo", "--persons", "200", "--years", "2024", "--out", Path.Combine(folder, "demo"));
+        Assert.Equal(0, code);
+        (code, var output) = await Gongji("run", "--from", Path.Combine(folder, "demo"), "--to", Path.Combine(folder, "out"), "--region", city, "--year", "2024", "--formats", "csv");
+        Assert.Equal(0, code);
+        Assert.Contains("0 people with bills", output, StringComparison.Ordinal);
+        Assert.Contains(hint, output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cases_closes_with_the_plain_count_line_and_fails_on_a_failure()
     {
