@@ -104,7 +104,7 @@ public sealed class SettlementTable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long Amount(int row, int column, int[] narrow) => IsWide(row) ? _wide[row][column] : narrow[row];
 
-    /// <summary>The amount columns, for advice to the memory manager (<c>HugePages</c>).</summary>
+    /// <summary>The amount columns, for advice to the memory manager on their page size (<c>HugePages</c>).</summary>
     public IReadOnlyList<int[]> AmountColumns => [_sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf];
 
     public IReadOnlyList<string> PsnNos => _psnNos;

@@ -171,8 +171,8 @@ public sealed class SettlementFileReader
         var keys = encoding.CodePage == 65001 ? utf8Keys! : new PersonKeys(persons, encoding);
         var table = SettlementTable.ForFill(keys.PsnNos, Math.Max(rowBase[partCount], 16));
         var lineOf = new int[rowBase[partCount]];
-        AdviseHugePages(table);
-        HugePages.Advise(lineOf);
+        KeepSmallPages(table);
+        HugePages.KeepSmallPages(lineOf);
         result.Timings["encoding and lines"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
 
@@ -184,6 +184,10 @@ public sealed class SettlementFileReader
             segmentStart[k + 1] = segmentStart[k] + Math.Max(1024, lines[k] * 16);
         }
         var shared = segmentStart[partCount] <= Array.MaxLength ? new byte[segmentStart[partCount]] : null;
+        if (shared is not null)
+        {
+            HugePages.KeepSmallPages(shared);
+        }
         var readers = new SettlementFileReader[partCount];
         Parallel.For(0, partCount, k =>
         {
@@ -255,17 +259,17 @@ public sealed class SettlementFileReader
         (_pool, _poolStart, _poolLength, _poolEnd) = (own, 0, used, own.Length);
     }
 
-    private static void AdviseHugePages(SettlementTable table)
+    private static void KeepSmallPages(SettlementTable table)
     {
-        HugePages.Advise(table.Person);
-        HugePages.Advise(table.Time);
-        HugePages.Advise(table.MedType);
-        HugePages.Advise(table.Flags);
-        HugePages.Advise(table.IdStart);
-        HugePages.Advise(table.IdLength);
+        HugePages.KeepSmallPages(table.Person);
+        HugePages.KeepSmallPages(table.Time);
+        HugePages.KeepSmallPages(table.MedType);
+        HugePages.KeepSmallPages(table.Flags);
+        HugePages.KeepSmallPages(table.IdStart);
+        HugePages.KeepSmallPages(table.IdLength);
         foreach (var amounts in table.AmountColumns)
         {
-            HugePages.Advise(amounts);
+            HugePages.KeepSmallPages(amounts);
         }
     }
 
