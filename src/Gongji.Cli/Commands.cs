@@ -342,10 +342,10 @@ internal static class Commands
                 Console.WriteLine($"    warning: {w}");
             }
         }
-        await using var db = store.CreateDb();
-        Console.WriteLine($"store now holds: {await db.Households.CountAsync():N0} households, {await db.Persons.CountAsync():N0} persons, {await db.Identities.CountAsync():N0} identities, " +
-            $"{await db.Enrolments.CountAsync():N0} enrolments, {await db.Settlements.CountAsync():N0} settlements ({await db.SettlementHistory.CountAsync():N0} replaced versions kept), " +
-            $"{await db.Aids.CountAsync():N0} aids, {await db.FeeDetails.CountAsync():N0} fee details");
+        var n = await store.CountAsync();
+        Console.WriteLine($"store now holds: {n.Households:N0} households, {n.Persons:N0} persons, {n.Identities:N0} identities, " +
+            $"{n.Enrolments:N0} enrolments, {n.Settlements:N0} settlements ({n.ReplacedSettlements:N0} replaced versions kept), " +
+            $"{n.Aids:N0} aids, {n.FeeDetails:N0} fee details");
         return failed == 0 ? 0 : 1;
     }
 

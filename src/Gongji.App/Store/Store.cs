@@ -157,6 +157,22 @@ public sealed class GongjiStore
         return done;
     }
 
+    /// <summary>
+    /// The rows of the registry and settlement tables, in one plain query: a command that ends by
+    /// telling what the store holds does not build EF's model for it (that cost 1.5 s a load).
+    /// </summary>
+    public async Task<StoreCounts> CountAsync(CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM identities), "
+            + "(SELECT COUNT(*) FROM enrolments), (SELECT COUNT(*) FROM settlements), (SELECT COUNT(*) FROM settlement_history), "
+            + "(SELECT COUNT(*) FROM aids), (SELECT COUNT(*) FROM fee_details)";
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new StoreCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+    }
+
     public static void AddParameter(DbCommand command, string name, object? value)
     {
         var p = command.CreateParameter();
@@ -165,3 +181,5 @@ public sealed class GongjiStore
         command.Parameters.Add(p);
     }
 }
+
+public sealed record StoreCounts(long Households, long Persons, long Identities, long Enrolments, long Settlements, long ReplacedSettlements, long Aids, long FeeDetails);
