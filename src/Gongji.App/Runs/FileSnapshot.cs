@@ -83,13 +83,12 @@ public static class FileSnapshot
 
     /// <summary>
     /// Keeps one row in <paramref name="part"/>'s typed lists (no boxed row per row). Repeated text
-    /// (insurance type, division codes, the psn_no of a person already read) is shared rather than kept
-    /// once per row, so millions of rows leave few objects behind.
+    /// (insurance type, division codes) is shared rather than kept once per row, and a person's psn_no is
+    /// the registry's own string (<see cref="FileKind"/>'s Person), so millions of rows leave few objects behind.
     /// </summary>
-    private static void Keep(FileKind kind, object?[] v, Drafts part, LoadContext context, Dictionary<string, string> pool)
+    private static void Keep(FileKind kind, object?[] v, Drafts part, Dictionary<string, string> pool)
     {
         string? Shared(object? text) => text is string t ? pool.TryGetValue(t, out var same) ? same : pool[t] = t : null;
-        string Psn(object? text) => context.KnownPersons.TryGetValue((string)text!, out var same) ? same : (string)text!;
         // Column positions as the loaders' FileKinds define them.
         switch (kind)
         {
@@ -100,15 +99,15 @@ public static class FileSnapshot
                 part.Persons.Add(((string)v[0]!, (string?)v[11], Shared(v[8]), Shared(v[6]), Shared(v[13]), (DateOnly?)v[14]));
                 break;
             case IdentitiesKind:
-                part.Identities.Add((Psn(v[0]), new Identity(
+                part.Identities.Add(((string)v[0]!, new Identity(
                     IdentityTypes.TryParse((string)v[1]!, out var t) ? t : throw new InvalidDataException($"identity of {v[0]}: unknown type {v[1]}"),
                     new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue), (int?)v[4], (bool)v[5]!, (bool)v[6]!)));
                 break;
             case EnrolmentsKind:
-                part.Enrolments.Add((Psn(v[0]), new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
+                part.Enrolments.Add(((string)v[0]!, new DateRange((DateOnly)v[2]!, (DateOnly?)v[3] ?? DateOnly.MaxValue)));
                 break;
             case AidsKind:
-                part.Aids.Add(new Aid(Psn(v[2]), Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
+                part.Aids.Add(new Aid((string)v[2]!, Payers.TryParse((string)v[0]!, out var p) ? p : throw new InvalidDataException($"aid {v[1]}: unknown payer {v[0]}"),
                     Money.FromFen(Convert.ToInt64(v[3], System.Globalization.CultureInfo.InvariantCulture)), (DateOnly)v[4]!, (int)v[5]!, (string?)v[6], (string?)v[1]));
                 break;
             default:
@@ -308,7 +307,7 @@ public static class FileSnapshot
             {
                 throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.Errors[0]}" + (reader.Errors.Count > 1 ? $" (and {reader.Errors.Count - 1} more)" : ""));
             }
-            Keep(kind, values, Read, context, _pool);
+            Keep(kind, values, Read, _pool);
             switch (kind)
             {
                 case PersonsKind:

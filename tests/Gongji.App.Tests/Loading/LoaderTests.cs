@@ -251,6 +251,9 @@ public class LoaderTests(PostgresServer postgres)
             Assert.Equal("P1|390|2024-01-01", Assert.Single(result.Errors, e => e.Column == "begndate").Value);
             var end = Assert.Single(result.Errors, e => e.Column == "enddate");
             Assert.Equal(("2023-06-30", "before begndate 2024-01-01"), (end.Value, end.Reason));
+            var identities = Write(folder, "identities.csv", "psn_no,psn_idet_type,begntime,source\nP1,dibao,0987-03-04,民政\nP1,dibao,0987-03-04,民政\nP1,dibao,2024-01-01,\nP1,dibao,2024-01-01,\n");
+            result = await new Loader(store, TimeProvider.System).LoadAsync(identities);
+            Assert.Equal(["P1|dibao|0987-03-04|民政", "P1|dibao|2024-01-01|roster"], result.Errors.Where(e => e.Column == "psn_idet_type").Select(e => e.Value));
         }
         finally
         {
