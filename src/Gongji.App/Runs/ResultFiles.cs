@@ -94,7 +94,7 @@ public static class ResultFiles
         // One buffer per block of a window, two windows kept from window to window (a new one per block
         // would cost gigabytes of fresh memory over a city-year): one window is written out, in order,
         // while the next is formatted.
-        var slots = Enumerable.Range(0, 2 * window).Select(_ => new MemoryStream()).ToArray();
+        var slots = Enumerable.Range(0, 2 * window).Select(_ => new LineBuffer()).ToArray();
         var slotLines = new long[2 * window];
         long lines = 0;
         var writing = Task.CompletedTask;
@@ -105,17 +105,16 @@ public static class ResultFiles
             Parallel.For(0, count, k =>
             {
                 var slot = slots[slotFirst + k];
-                slot.SetLength(0);
-                using var csv = new Utf8CsvWriter(slot, null);
+                slot.Length = 0;
                 var from = (windowFirst + k) * perBlock;
-                slotLines[slotFirst + k] = SettlementPayerLines(csv, result, from, Math.Min(result.Persons.Count, from + perBlock));
+                slotLines[slotFirst + k] = SettlementPayerLines(slot, result, from, Math.Min(result.Persons.Count, from + perBlock));
             });
             writing.GetAwaiter().GetResult();
             writing = Task.Run(() =>
             {
                 for (var k = 0; k < count; k++)
                 {
-                    file.Write(slots[slotFirst + k].GetBuffer(), 0, (int)slots[slotFirst + k].Length);
+                    file.Write(slots[slotFirst + k].Bytes, 0, slots[slotFirst + k].Length);
                 }
             });
             for (var k = 0; k < count; k++)
@@ -127,7 +126,7 @@ public static class ResultFiles
         return lines;
     }
 
-    private static long SettlementPayerLines(Utf8CsvWriter csv, RegionYearResult result, int fromPerson, int toPerson)
+    private static long SettlementPayerLines(LineBuffer lines, RegionYearResult result, int fromPerson, int toPerson)
     {
         var table = result.Columns.Table;
         // Rule, ratio and clause of a medical-assistance line depend only on the policy and the identity.
@@ -135,7 +134,7 @@ public static class ResultFiles
         // Rows after rows share policy and standing: the last texts are kept at hand.
         (object? Policy, Engine.Rules.Standing Standing) lastKey = (null, default);
         (byte[] Ratio, byte[] Tail) lastText = ([], []);
-        long lines = 0;
+        long count = 0;
         for (var p = fromPerson; p < toPerson; p++)
         {
             var person = result.Persons[p];
@@ -143,6 +142,9 @@ public static class ResultFiles
             for (var k = person.RowStart; k < person.RowEnd; k++)
             {
                 var row = result.Order[k];
+                var id = table.IdBytes(row);
+                // A fund's line at its longest: the id, the person, the payer, two amounts and the tail.
+                var fundLine = id.Length + psn.Length + LongestFundId + 2 * Utf8Amount.MaxLength + SettlementFundTail.Length + 8;
                 for (var f = 0; f < SettlementFunds.Length; f++)
                 {
                     var amount = table.Fund(row, SettlementFunds[f]);
@@ -150,18 +152,22 @@ public static class ResultFiles
                     {
                         continue;
                     }
-                    csv.Put(table.IdBytes(row));
-                    csv.Put(","u8);
-                    csv.Put(psn);
-                    csv.Put(","u8);
-                    csv.Put(SettlementFundIds[f]);
-                    csv.Put(","u8);
-                    csv.Fen(table.Sum(row));
-                    csv.Put(",,"u8);
-                    csv.Fen(amount);
-                    csv.Put(SettlementFundTail);
-                    csv.EndLine();
-                    lines++;
+                    var to = lines.Room(fundLine);
+                    var at = Put(to, 0, id);
+                    to[at++] = (byte)',';
+                    at = Put(to, at, psn);
+                    to[at++] = (byte)',';
+                    at = Put(to, at, SettlementFundIds[f]);
+                    to[at++] = (byte)',';
+                    at += Utf8Amount.Write(to[at..], table.Sum(row));
+                    to[at++] = (byte)',';
+                    to[at++] = (byte)',';
+                    at += Utf8Amount.Write(to[at..], amount);
+                    at = Put(to, at, SettlementFundTail);
+                    to[at++] = (byte)'\r';
+                    to[at++] = (byte)'\n';
+                    lines.Length += at;
+                    count++;
                 }
                 var standing = result.Columns.Standing[row];
                 var ma = result.Columns.MedicalAssistance(row);
@@ -186,25 +192,58 @@ public static class ResultFiles
                 {
                     continue; // not assisted on that day
                 }
-                csv.Put(table.IdBytes(row));
-                csv.Put(","u8);
-                csv.Put(psn);
-                csv.Put(",medical_assistance,"u8);
-                csv.Fen(Math.Max(0, table.Scope(row) - table.Funds(row)));
-                csv.Put(","u8);
-                csv.Put(text.Ratio);
-                csv.Put(","u8);
-                csv.Fen(ma);
-                csv.Put(text.Tail);
-                csv.EndLine();
-                lines++;
+                {
+                    var to = lines.Room(id.Length + psn.Length + MedicalAssistanceId.Length + 2 * Utf8Amount.MaxLength + text.Ratio.Length + text.Tail.Length + 8);
+                    var at = Put(to, 0, id);
+                    to[at++] = (byte)',';
+                    at = Put(to, at, psn);
+                    at = Put(to, at, MedicalAssistanceId);
+                    at += Utf8Amount.Write(to[at..], Math.Max(0, table.Scope(row) - table.Funds(row)));
+                    to[at++] = (byte)',';
+                    at = Put(to, at, text.Ratio);
+                    to[at++] = (byte)',';
+                    at += Utf8Amount.Write(to[at..], ma);
+                    at = Put(to, at, text.Tail);
+                    to[at++] = (byte)'\r';
+                    to[at++] = (byte)'\n';
+                    lines.Length += at;
+                    count++;
+                }
             }
         }
-        return lines;
+        return count;
+    }
+
+    private static int Put(Span<byte> to, int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(to[at..]);
+        return at + bytes.Length;
+    }
+
+    /// <summary>A block's lines, formatted straight into memory kept from window to window (no copy through a writer's buffer).</summary>
+    private sealed class LineBuffer
+    {
+        public byte[] Bytes { get; private set; } = new byte[1 << 20];
+
+        public int Length { get; set; }
+
+        /// <summary>Room for <paramref name="bytes"/> more after <see cref="Length"/>.</summary>
+        public Span<byte> Room(int bytes)
+        {
+            if (Length + bytes > Bytes.Length)
+            {
+                var grown = new byte[Math.Max(Bytes.Length * 2, Length + bytes)];
+                Bytes.AsSpan(0, Length).CopyTo(grown);
+                Bytes = grown;
+            }
+            return Bytes.AsSpan(Length);
+        }
     }
 
     private static readonly Payer[] SettlementFunds = [Payer.Basic, Payer.Critical, Payer.LargeSum, Payer.CivilServant, Payer.Enterprise, Payer.OtherFund];
     private static readonly byte[][] SettlementFundIds = [.. SettlementFunds.Select(f => Utf8CsvWriter.Field(f.Id()))];
+    private static readonly int LongestFundId = SettlementFundIds.Max(i => i.Length);
+    private static readonly byte[] MedicalAssistanceId = Encoding.UTF8.GetBytes($",{Payer.MedicalAssistance.Id()},");
     private static readonly byte[] SettlementFundTail = Utf8CsvWriter.Fields("", "医保结算", "医保结算数据");
 
     /// <summary>The rows of person_totals as <see cref="Tables"/> gives them, as UTF-8 bytes without a string per cell.</summary>
@@ -288,20 +327,11 @@ public static class ResultFiles
         /// <summary>Whole fen as yuan with two decimals, as <see cref="Money.ToString"/> writes it.</summary>
         public void Fen(long fen)
         {
-            if (_at + 32 > _buffer.Length)
+            if (_at + Utf8Amount.MaxLength > _buffer.Length)
             {
                 Flush();
             }
-            var abs = fen < 0 ? (ulong)(-(fen + 1)) + 1 : (ulong)fen;
-            if (fen < 0)
-            {
-                _buffer[_at++] = (byte)'-';
-            }
-            System.Buffers.Text.Utf8Formatter.TryFormat(abs / 100, _buffer.AsSpan(_at), out var written);
-            _at += written;
-            _buffer[_at++] = (byte)'.';
-            _buffer[_at++] = (byte)('0' + (int)(abs % 100 / 10));
-            _buffer[_at++] = (byte)('0' + (int)(abs % 10));
+            _at += Utf8Amount.Write(_buffer.AsSpan(_at), fen);
         }
 
         private void Flush()
