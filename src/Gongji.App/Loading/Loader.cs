@@ -51,7 +51,17 @@ public sealed class Loader(GongjiStore store, TimeProvider clock)
         await using var connection = await store.OpenAsync(ct);
         // The file is fingerprinted while the registry it is checked against is read.
         var fingerprinting = Task.Run(() => FingerprintAsync(path, file.IsSpreadsheet, ct), ct);
-        var context = await BuildContextAsync(connection, ct);
+        LoadContext context;
+        try
+        {
+            context = await BuildContextAsync(connection, ct);
+        }
+        catch
+        {
+            // The store's error is the answer; the file's reading, left to finish, must not fail unobserved.
+            _ = fingerprinting.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
         var (sha, plain) = await fingerprinting;
         var total = file.IsSpreadsheet ? 0 : EstimateRows(path);
         await using var tx = await connection.BeginTransactionAsync(ct);
