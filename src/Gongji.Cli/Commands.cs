@@ -107,7 +107,7 @@ internal static class Commands
             Console.Error.WriteLine($"gongji: 拒绝计算 refused: {e.Message}");
             return 3;
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or DirectoryNotFoundException or UnauthorizedAccessException or Gongji.Funds.LedgerRefusal)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or Gongji.Funds.LedgerRefusal)
         {
             Console.Error.WriteLine($"gongji: {e.Message}");
             return 1;
@@ -375,6 +375,10 @@ internal static class Commands
         if (o.Get("from") is { } from)
         {
             var to = o.Required("to");
+            if (File.Exists(to))
+            {
+                throw new UsageException($"--to {to} is a file: give the folder the results go in");
+            }
             var watch = Stopwatch.StartNew();
             report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
             Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})");

@@ -348,6 +348,11 @@ public static class FileSnapshot
         // Each file opened (its encoding found) and its kind told once; named settlements and fee details
         // are not opened here: the settlements reader checks the encoding itself, and fee details feed the
         // item rankings, not the payers.
+        if (files.Count == 0)
+        {
+            // A folder given by mistake would otherwise give a run of nobody, as if the city had no bills.
+            throw new InvalidDataException($"{folder}: no data.md files in it (persons.csv, settlements.csv … as .csv or .xlsx)");
+        }
         var settlementFiles = new List<string>();
         var registry = new List<(string Path, TabularFile File, FileKind Kind, string[] Header)>();
         foreach (var path in Loader.OrderForLoading(files))
@@ -364,7 +369,12 @@ public static class FileSnapshot
             }
             var file = TabularFile.Open(path);
             var (kind, header) = DetectKind(path, file);
-            if (kind is SettlementsKind && !file.IsSpreadsheet)
+            if (kind is SettlementsKind && file.IsSpreadsheet)
+            {
+                // Its rows would be checked and then dropped, and the run would say nobody had a bill.
+                throw new InvalidDataException($"{Path.GetFileName(path)}: run --from reads settlements from CSV only; save the sheet as CSV, or load it with gongji load and run from the store");
+            }
+            if (kind is SettlementsKind)
             {
                 settlementFiles.Add(path);
             }
@@ -476,6 +486,10 @@ public static class FileSnapshot
             table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
         }
         warnings?.AddRange(context.Warnings);
+        if (settlementFiles.Count == 0)
+        {
+            warnings?.Add($"{folder}: no settlements file: nobody has a bill in this run");
+        }
         var aids = drafts.Aids.Where(a => a.ExpenseYear == year && index.Find(a.PsnNo, ref hint) >= 0).ToList();
         if (timings is not null)
         {

@@ -113,6 +113,19 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task A_run_whose_results_folder_is_a_file_says_so()
+    {
+        var folder = Folder();
+        var (code, _) = await Gongji("demo", "--persons", "100", "--years", "2024", "--out", Path.Combine(folder, "demo"));
+        Assert.Equal(0, code);
+        var file = Path.Combine(folder, "results");
+        File.WriteAllText(file, "");
+        (code, var output) = await Gongji("run", "--from", Path.Combine(folder, "demo"), "--to", file, "--region", "330108", "--year", "2024");
+        Assert.Equal(2, code);
+        Assert.Contains($"--to {file} is a file", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cases_closes_with_the_plain_count_line_and_fails_on_a_failure()
     {
         var (code, output) = await Gongji("cases", Paths.ProjectCases);

@@ -249,6 +249,34 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void A_folder_without_data_files_is_refused_and_one_without_settlements_is_warned_of()
+    {
+        var empty = Path.Combine(Path.GetTempPath(), "gongji-empty-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(empty);
+        var e = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(empty, "330108", 2024, NoParameters));
+        Assert.Contains("no data.md files", e.Message, StringComparison.Ordinal);
+
+        var folder = DemoData.Write("330108", 100, 2024);
+        File.Delete(Path.Combine(folder, "settlements.csv"));
+        var warnings = new List<string>();
+        var input = FileSnapshot.Read(folder, "330108", 2024, NoParameters, warnings: warnings);
+        Assert.Equal(0, input.Table!.Count);
+        Assert.Contains(warnings, w => w.Contains("no settlements file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Settlements_as_a_sheet_are_refused_by_a_run_from_files_not_dropped()
+    {
+        var folder = DemoData.Write("330108", 100, 2024);
+        var csv = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(csv);
+        Xlsx.Write(Path.Combine(folder, "settlements.xlsx"), "settlements", lines[0].Split(','), lines.Skip(1).Take(50).Select(l => l.Split(',')));
+        File.Delete(csv);
+        var e = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Contains("settlements.xlsx: run --from reads settlements from CSV only", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_waterfall_names_every_payer_with_its_clause()
     {
         var (store, _) = await DemoStoreAsync("sqlite", postgres, "330108", 1500);
