@@ -135,7 +135,7 @@ internal static class Commands
         }
         for (var i = 0; i < counties.Length; i++)
         {
-            var options = new DemoOptions { County = counties[i], Persons = o.Int("persons", 2000), Years = years, Seed = o.Int("seed", 20230101) + i };
+            var options = new DemoOptions { County = counties[i], Persons = o.Int("persons", 2000, min: 1), Years = years, Seed = o.Int("seed", 20230101) + i };
             var folder = outFolder is not null
                 ? (counties.Length == 1 ? outFolder : Path.Combine(outFolder, options.County))
                 : Path.Combine(Environment.GetEnvironmentVariable("GONGJI_DATA") ?? "data", $"demo-{options.County}");
@@ -366,6 +366,10 @@ internal static class Commands
             return sameInputs && sameRules && sameSummary ? 0 : 1;
         }
         var region = o.Required("region");
+        if (region.Length is < 2 or > 12 || region.AsSpan().ContainsAnyExceptInRange('0', '9'))
+        {
+            throw new UsageException($"--region '{region}' is not a division code (2 to 12 digits: 33 Zhejiang, 3301 Hangzhou, 330108 Binjiang)");
+        }
         var year = o.Int("year", 0);
         if (year == 0)
         {
@@ -683,8 +687,8 @@ internal static class Commands
     {
         var options = new Gongji.Bench.BenchOptions
         {
-            Persons = o.Int("persons", 200_000),
-            LoadPersons = o.Int("load-persons", 50_000),
+            Persons = o.Int("persons", 200_000, min: 1),
+            LoadPersons = o.Int("load-persons", 50_000, min: 1),
             County = o.Get("county") ?? "330108",
             Year = o.Int("year", 2024),
             From = o.Get("from"),

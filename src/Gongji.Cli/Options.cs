@@ -72,6 +72,13 @@ internal sealed class Options
             : throw new UsageException($"--{name} '{v}' is not a whole number");
     }
 
+    /// <summary>A whole number of at least <paramref name="min"/> (a count of people, say).</summary>
+    public int Int(string name, int fallback, int min)
+    {
+        var i = Int(name, fallback);
+        return i >= min ? i : throw new UsageException($"--{name} {i} is less than {min}");
+    }
+
     /// <summary><c>--param key=value</c>, repeatable: deployment parameters (cases.md).</summary>
     public Dictionary<string, decimal> Parameters()
     {

@@ -125,6 +125,18 @@ public class CommandTests
         Assert.Contains($"--to {file} is a file", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--persons 0 is less than 1", "bench", "--persons", "0", "--no-load")]
+    [InlineData("--persons -5 is less than 1", "demo", "--persons", "-5", "--out", "unused")]
+    [InlineData("--region 'abc' is not a division code", "run", "--region", "abc", "--year", "2024")]
+    [InlineData("--region '3301080011223' is not a division code", "run", "--region", "3301080011223", "--year", "2024")]
+    public async Task A_bad_count_or_region_is_refused_with_the_usage(string message, params string[] args)
+    {
+        var (code, output) = await Gongji(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cases_closes_with_the_plain_count_line_and_fails_on_a_failure()
     {
