@@ -53,7 +53,7 @@ public static partial class HugePages
 
     /// <summary>
     /// A large array filled once front to back (the settlement columns) kept in 4 KiB pages, out of the
-    /// runtime heap's advice: reading a city-year's settlements 4.0–4.8 s against 5.0–6.5 s, and
+    /// runtime heap's advice: reading a city-year's settlements 4.1–4.8 s against 5.1–5.6 s, and
     /// 1–1.5 s less of the kernel's time (see the remarks).
     /// </summary>
     public static unsafe void KeepSmallPages<T>(T[] array)
