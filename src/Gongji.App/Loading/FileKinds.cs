@@ -222,7 +222,7 @@ public sealed class HouseholdsKind : FileKind
     }
 }
 
-public sealed class PersonsKind : FileKind
+public sealed partial class PersonsKind : FileKind
 {
     public override string Name => "persons";
     public override string Table => "persons";

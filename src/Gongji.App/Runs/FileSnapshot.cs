@@ -297,11 +297,16 @@ public static class FileSnapshot
     private sealed class RowKeeper(string path, FileKind kind, LoadContext context, bool keepIdNumbers)
     {
         private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+        private PersonsKind.PlainColumns? _plainPersons;
 
         public Drafts Read { get; } = new();
 
         public void Take(RowReader reader)
         {
+            if (kind is PersonsKind && reader.IsPlainLine && TakePlainPerson(reader))
+            {
+                return;
+            }
             var values = kind.Parse(reader, context)!;
             if (reader.Errors.Count > 0)
             {
@@ -321,6 +326,60 @@ public static class FileSnapshot
                     context.IdentityCodes[(string)values[0]!] = new IdentityCodeMapping((string)values[0]!, (string)values[1]!, (int?)values[2], (bool)values[3]!);
                     break;
             }
+        }
+
+        /// <summary>
+        /// A persons row in its common form, checked from its bytes and kept as <see cref="Take"/> keeps it,
+        /// without the general parser's boxed row and the strings of the fields a run does not keep (a
+        /// million people); false when it is not, and nothing was done.
+        /// </summary>
+        private bool TakePlainPerson(RowReader reader)
+        {
+            _plainPersons ??= new PersonsKind.PlainColumns(reader);
+            if (!PersonsKind.TryPlain(reader, _plainPersons, context, out var person))
+            {
+                return false;
+            }
+            var psn = System.Text.Encoding.ASCII.GetString(person.PsnNo);
+            if (!context.SeenKeys.Add(psn))
+            {
+                return false; // twice in the file: the general parser names the row
+            }
+            context.KnownPersons.Add(psn);
+            if (keepIdNumbers && !person.Certno.IsEmpty)
+            {
+                context.PsnNoByCertno.TryAdd(System.Text.Encoding.ASCII.GetString(person.Certno), psn);
+            }
+            Read.Persons.Add((psn, person.HouseholdId.IsEmpty ? null : System.Text.Encoding.ASCII.GetString(person.HouseholdId),
+                Shared(person.Insuplc), Shared(person.Insutype), Shared(person.Hukou), person.InsuredSince));
+            return true;
+        }
+
+        /// <summary>The one string of a short printable ASCII value (a code), from this part's pool.</summary>
+        private string? Shared(ReadOnlySpan<byte> ascii)
+        {
+            if (ascii.IsEmpty)
+            {
+                return null;
+            }
+            if (ascii.Length > 64)
+            {
+                var text = System.Text.Encoding.ASCII.GetString(ascii);
+                return _pool.TryGetValue(text, out var known) ? known : _pool[text] = text;
+            }
+            Span<char> chars = stackalloc char[ascii.Length];
+            for (var i = 0; i < ascii.Length; i++)
+            {
+                chars[i] = (char)ascii[i];
+            }
+            var lookup = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(chars, out var same))
+            {
+                return same;
+            }
+            var made = new string(chars);
+            _pool[made] = made;
+            return made;
         }
     }
 

@@ -21,7 +21,7 @@ public class SettlementsKindPlainTests
         "S2,P1,2024-03-06 09:00:00,21,-1000.50,-100,-50,-30.5,-820,-500,-100,0,0,0,0,-20,0,-620,-380.50,0,-380.50,1,S1,1,none,M1,330108197008101549,390,330108,H1,滨江区人民医院,3,2024-03-01,2024-03-05,I10.x00,高血压";
 
     /// <summary>Odd values for each field, to be put in place of a good row's one at a time.</summary>
-    private static readonly string[] OddValues =
+    internal static readonly string[] OddValues =
     [
         "", " ", " x", "x ", "\t1", "1\t", "\u3000甲", "乙\u3000", "丙\u00A0", "\u200B丁", "戊\u0085", "x\u0001", "ÿ", "é",
         "0", "1", "2", "-1", "+1", "-0", "1.5", "1.55", "1.555", ".5", "5.", "1e3", "1，000", "１２", "0x1", "9999999999999999", "123456789012345",
