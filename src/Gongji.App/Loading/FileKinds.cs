@@ -132,6 +132,38 @@ public abstract class FileKind
         });
     }
 
+    /// <summary>Empty, or bytes from '!' to '~': text the general way would read as the same string, with nothing to trim.</summary>
+    protected static bool IsPrintableAscii(ReadOnlySpan<byte> cell)
+    {
+        foreach (var b in cell)
+        {
+            if (b is < 33 or > 126)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The same key with its second part as printable ASCII bytes (at most 64, checked by the caller).</summary>
+    protected static string KeyOf(string first, ReadOnlySpan<byte> secondAscii, DateOnly date)
+    {
+        Span<char> second = stackalloc char[secondAscii.Length];
+        for (var i = 0; i < secondAscii.Length; i++)
+        {
+            second[i] = (char)secondAscii[i];
+        }
+        Span<char> key = stackalloc char[first.Length + 1 + second.Length + 1 + 10];
+        first.CopyTo(key);
+        var at = first.Length;
+        key[at++] = '|';
+        second.CopyTo(key[at..]);
+        at += second.Length;
+        key[at++] = '|';
+        date.TryFormat(key[at..], out var written, "O", CultureInfo.InvariantCulture);
+        return new string(key[..(at + written)]);
+    }
+
     protected string? Person(RowReader row, LoadContext context)
     {
         var psn = row.Text("psn_no");
@@ -343,7 +375,7 @@ public sealed class IdentitiesKind : FileKind
     }
 }
 
-public sealed class EnrolmentsKind : FileKind
+public sealed partial class EnrolmentsKind : FileKind
 {
     public override string Name => "enrolments";
     public override string Table => "enrolments";

@@ -104,19 +104,6 @@ public sealed partial class PersonsKind
         return KnownCounty(counties, System.Text.Encoding.ASCII.GetString(certno));
     }
 
-    /// <summary>Empty, or bytes from '!' to '~': what the general way would make into the same text, untrimmed.</summary>
-    private static bool IsPrintableAscii(ReadOnlySpan<byte> cell)
-    {
-        foreach (var b in cell)
-        {
-            if (b is < 33 or > 126)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static bool IsDivision(ReadOnlySpan<byte> cell, int length, int or, int orElse) =>
         cell.IsEmpty || ((cell.Length == length || cell.Length == or || cell.Length == orElse) && !cell.ContainsAnyExceptInRange((byte)'0', (byte)'9'));
 

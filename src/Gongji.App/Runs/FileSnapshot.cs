@@ -298,12 +298,13 @@ public static class FileSnapshot
     {
         private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
         private PersonsKind.PlainColumns? _plainPersons;
+        private EnrolmentsKind.PlainColumns? _plainEnrolments;
 
         public Drafts Read { get; } = new();
 
         public void Take(RowReader reader)
         {
-            if (kind is PersonsKind && reader.IsPlainLine && TakePlainPerson(reader))
+            if (reader.IsPlainLine && kind switch { PersonsKind => TakePlainPerson(reader), EnrolmentsKind => TakePlainEnrolment(reader), _ => false })
             {
                 return;
             }
@@ -352,6 +353,18 @@ public static class FileSnapshot
             }
             Read.Persons.Add((psn, person.HouseholdId.IsEmpty ? null : System.Text.Encoding.ASCII.GetString(person.HouseholdId),
                 Shared(person.Insuplc), Shared(person.Insutype), Shared(person.Hukou), person.InsuredSince));
+            return true;
+        }
+
+        /// <summary>An enrolments row in its common form, checked from its bytes and kept as <see cref="Take"/> keeps it; false: nothing was done.</summary>
+        private bool TakePlainEnrolment(RowReader reader)
+        {
+            _plainEnrolments ??= new EnrolmentsKind.PlainColumns(reader);
+            if (!EnrolmentsKind.TryPlain(reader, _plainEnrolments, context, out var enrolment) || !context.SeenKeys.Add(enrolment.Key))
+            {
+                return false; // another form, or twice in the file: the general parser reads it and names the row
+            }
+            Read.Enrolments.Add((enrolment.PsnNo, new DateRange(enrolment.Begin, enrolment.End ?? DateOnly.MaxValue)));
             return true;
         }
 

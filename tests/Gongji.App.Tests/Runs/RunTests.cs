@@ -106,7 +106,7 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
-    public void Persons_read_from_their_bytes_in_parts_give_the_same_people_as_the_general_parser()
+    public void Persons_and_enrolments_read_from_their_bytes_in_parts_give_the_same_people_as_the_general_parser()
     {
         var folder = DemoData.Write("330108", 400, 2024);
         var path = Path.Combine(folder, "persons.csv");
@@ -139,11 +139,31 @@ public class RunTests(PostgresServer postgres)
             lines[i] = string.Join(',', cells);
         }
         File.WriteAllLines(path, lines);
+        var enrolmentsPath = Path.Combine(folder, "enrolments.csv");
+        var enrolments = File.ReadAllLines(enrolmentsPath);
+        for (var i = 1; i < enrolments.Length; i++)
+        {
+            var cells = enrolments[i].Split(',');
+            switch (i % 5)
+            {
+                case 1:
+                    cells[4] = cells[4] == "1" ? "是" : "否"; // subsidized in words
+                    break;
+                case 2:
+                    cells[2] = cells[2].Replace("-", "", StringComparison.Ordinal); // begndate as yyyyMMdd
+                    break;
+                case 3:
+                    cells[1] = cells[1] + " ";
+                    break;
+            }
+            enrolments[i] = string.Join(',', cells);
+        }
+        File.WriteAllLines(enrolmentsPath, enrolments);
         // An identities file that finds people by ID number: the numbers must be kept alike both ways.
         File.WriteAllLines(Path.Combine(folder, "identities_by_certno.csv"),
             ["certno,psn_idet_type,begntime", .. certnos.Select(c => $"{c},dibao,2024-02-01")]);
         string Describe(RegionYearInput input, List<string> warnings) => string.Join("\n",
-            input.Persons.Select(p => $"{p.PsnNo}|{p.HouseholdId}|{p.Region}|{p.Insutype}|{p.HukouRegion}|{p.InsuredSince}|{p.Identities.Count}|{p.Enrolments?.Count}")
+            input.Persons.Select(p => $"{p.PsnNo}|{p.HouseholdId}|{p.Region}|{p.Insutype}|{p.HukouRegion}|{p.InsuredSince}|{p.Identities.Count}|{string.Join(";", p.Enrolments ?? [])}")
                 .Concat(warnings));
         var (wholeWarnings, partsWarnings) = (new List<string>(), new List<string>());
         var whole = FileSnapshot.Read(folder, "330108", 2024, NoParameters, warnings: wholeWarnings);
@@ -151,6 +171,12 @@ public class RunTests(PostgresServer postgres)
         Assert.Equal(Describe(whole, wholeWarnings), Describe(inParts, partsWarnings));
         Assert.Equal(Totals(PayerEngine.Compute(whole)), Totals(PayerEngine.Compute(inParts)));
         Assert.Contains(inParts.Persons, p => p.Identities.Any(i => i.Validity.From == new DateOnly(2024, 2, 1)));
+
+        // A row read from its bytes, then the same enrolment again written otherwise: the same error both ways.
+        File.WriteAllLines(enrolmentsPath, [.. enrolments, enrolments[4].Replace(",", ", ", StringComparison.Ordinal)]);
+        var expected = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters)).Message;
+        Assert.Contains($"row {enrolments.Length + 1}, column begndate", expected);
+        Assert.Equal(expected, Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: 1)).Message);
     }
 
     [Fact]
