@@ -50,10 +50,7 @@ public sealed partial class EnrolmentsKind
             until = endDate;
         }
         Span<char> chars = stackalloc char[psn.Length];
-        for (var i = 0; i < psn.Length; i++)
-        {
-            chars[i] = (char)psn[i];
-        }
+        System.Text.Ascii.ToUtf16(psn, chars, out _);
         if (!context.KnownPersons.TryGetAlternateLookup<ReadOnlySpan<char>>(out var known) || !known.TryGetValue(chars, out var registered))
         {
             return false;

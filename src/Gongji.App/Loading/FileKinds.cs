@@ -149,10 +149,7 @@ public abstract class FileKind
     protected static string KeyOf(string first, ReadOnlySpan<byte> secondAscii, DateOnly date)
     {
         Span<char> second = stackalloc char[secondAscii.Length];
-        for (var i = 0; i < secondAscii.Length; i++)
-        {
-            second[i] = (char)secondAscii[i];
-        }
+        System.Text.Ascii.ToUtf16(secondAscii, second, out _);
         Span<char> key = stackalloc char[first.Length + 1 + second.Length + 1 + 10];
         first.CopyTo(key);
         var at = first.Length;

@@ -64,9 +64,9 @@ public sealed partial class PersonsKind
         {
             return false;
         }
-        if (!IsDivision(insuplc, 6, 6, 6) || !IsDivision(hukou, 6, 9, 12)
-            || !IsDateOrEmpty(row.Cell(columns.Birthday), out _) || !IsDateOrEmpty(row.Cell(columns.InsuredDate), out _)
-            || !IsDateOrEmpty(row.Cell(columns.InsuredSince), out var insuredSince))
+        if (!IsDivision(insuplc, RowReader.County) || !IsDivision(hukou, RowReader.AnyDivision)
+            || !RowReader.TryOptionalIsoDate(row.Cell(columns.Birthday), out _) || !RowReader.TryOptionalIsoDate(row.Cell(columns.InsuredDate), out _)
+            || !RowReader.TryOptionalIsoDate(row.Cell(columns.InsuredSince), out var insuredSince))
         {
             return false;
         }
@@ -86,10 +86,7 @@ public sealed partial class PersonsKind
     private static bool KnownCounty(HashSet<string> counties, ReadOnlySpan<byte> certno)
     {
         Span<char> address = stackalloc char[6];
-        for (var i = 0; i < 6; i++)
-        {
-            address[i] = (char)certno[i];
-        }
+        System.Text.Ascii.ToUtf16(certno[..6], address, out _);
         if (counties.TryGetAlternateLookup<ReadOnlySpan<char>>(out var bySpan))
         {
             // A prefecture stands for its counties (its code with 00), as KnownCounty of a string has it.
@@ -104,21 +101,7 @@ public sealed partial class PersonsKind
         return KnownCounty(counties, System.Text.Encoding.ASCII.GetString(certno));
     }
 
-    private static bool IsDivision(ReadOnlySpan<byte> cell, int length, int or, int orElse) =>
-        cell.IsEmpty || ((cell.Length == length || cell.Length == or || cell.Length == orElse) && !cell.ContainsAnyExceptInRange((byte)'0', (byte)'9'));
-
-    private static bool IsDateOrEmpty(ReadOnlySpan<byte> cell, out DateOnly? date)
-    {
-        date = null;
-        if (cell.IsEmpty)
-        {
-            return true;
-        }
-        if (cell.Length == 10 && RowReader.TryIsoDate(cell, out var iso))
-        {
-            date = iso;
-            return true;
-        }
-        return false;
-    }
+    /// <summary>Empty, or digits of one of <paramref name="lengths"/>: what <see cref="RowReader.Division"/> accepts as it stands.</summary>
+    private static bool IsDivision(ReadOnlySpan<byte> cell, int[] lengths) =>
+        cell.IsEmpty || (Array.IndexOf(lengths, cell.Length) >= 0 && !cell.ContainsAnyExceptInRange((byte)'0', (byte)'9'));
 }

@@ -77,18 +77,5 @@ public abstract class PlainRowParser
     }
 
     /// <summary>An optional yyyy-MM-dd date.</summary>
-    protected static bool TryDate(ReadOnlySpan<byte> cell, out DateOnly? date)
-    {
-        date = null;
-        if (cell.IsEmpty)
-        {
-            return true;
-        }
-        if (cell.Length == 10 && RowReader.TryIsoDate(cell, out var value))
-        {
-            date = value;
-            return true;
-        }
-        return false;
-    }
+    protected static bool TryDate(ReadOnlySpan<byte> cell, out DateOnly? date) => RowReader.TryOptionalIsoDate(cell, out date);
 }

@@ -308,6 +308,22 @@ public sealed class RowReader
         return null;
     }
 
+    /// <summary>An optional yyyy-MM-dd date as UTF-8 bytes: empty is null; false for any other form.</summary>
+    internal static bool TryOptionalIsoDate(ReadOnlySpan<byte> cell, out DateOnly? date)
+    {
+        date = null;
+        if (cell.IsEmpty)
+        {
+            return true;
+        }
+        if (cell.Length == 10 && TryIsoDate(cell, out var value))
+        {
+            date = value;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>yyyy-MM-dd, as chars or as UTF-8 bytes.</summary>
     internal static bool TryIsoDate<T>(ReadOnlySpan<T> v, out DateOnly date)
         where T : unmanaged, IBinaryInteger<T>

@@ -381,10 +381,7 @@ public static class FileSnapshot
                 return _pool.TryGetValue(text, out var known) ? known : _pool[text] = text;
             }
             Span<char> chars = stackalloc char[ascii.Length];
-            for (var i = 0; i < ascii.Length; i++)
-            {
-                chars[i] = (char)ascii[i];
-            }
+            System.Text.Ascii.ToUtf16(ascii, chars, out _);
             var lookup = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
             if (lookup.TryGetValue(chars, out var same))
             {
