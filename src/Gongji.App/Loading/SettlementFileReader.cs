@@ -84,6 +84,14 @@ public sealed class SettlementFileReader
     private readonly int[] _columnOf = new int[Fields.Length];
     private string[] _header = [];
 
+    // For a plain row's one walk over its commas: cell k of the line is [_bounds[k] + 1, _bounds[k + 1]),
+    // _bounds[0] being -1; the walk may write up to 32 slots past the last comma, and past those two slots
+    // hold an empty cell, read for a field the file has no column of (_plainColumn: each field's column).
+    private int[] _bounds = [];
+    private readonly int[] _plainColumn = new int[Fields.Length];
+    private int[] _readColumns = [];
+    private bool _plainRows = true;
+
     // Per-row scratch, reused: a stackalloc would be zeroed again for each of millions of rows.
     private Range[] _cells = [];
     private readonly long[] _amounts = new long[Fields.Length];
@@ -113,6 +121,9 @@ public sealed class SettlementFileReader
     public long ErrorCount { get; private set; }
     public long Rows { get; private set; }
 
+    /// <summary>Rows taken straight from their bytes (<see cref="TryPlainRow"/>), kept or skipped; the rest went through the general row reader.</summary>
+    public long PlainRows { get; private set; }
+
     private SettlementFileReader(Encoding encoding) => _encoding = encoding;
 
     /// <summary>
@@ -120,8 +131,10 @@ public sealed class SettlementFileReader
     /// <paramref name="persons"/>; a row naming anyone else is skipped when <paramref name="othersAreErrors"/> is false.
     /// The file is cut at line ends into one part per core (or <paramref name="parts"/>); the lines of
     /// each part are counted first, so every part writes its rows straight into one table, in file order.
+    /// A row in its common form is taken straight from its bytes; <paramref name="plainRows"/> false sends
+    /// every row through the general row reader instead (tests hold the two to each other).
     /// </summary>
-    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null)
+    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null, bool plainRows = true)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long length;
@@ -157,7 +170,7 @@ public sealed class SettlementFileReader
         var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
         var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
             : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
-        var result = new SettlementFileReader(encoding);
+        var result = new SettlementFileReader(encoding) { _plainRows = plainRows };
         result.ReadHeader(headerBytes);
         var rowBase = new int[partCount + 1];
         var firstLine = new long[partCount];
@@ -278,6 +291,10 @@ public sealed class SettlementFileReader
         _header = header._header;
         Array.Copy(header._columnOf, _columnOf, _columnOf.Length);
         _cells = new Range[_header.Length + 1];
+        _bounds = (int[])header._bounds.Clone();
+        Array.Copy(header._plainColumn, _plainColumn, _plainColumn.Length);
+        _readColumns = header._readColumns;
+        _plainRows = header._plainRows;
     }
 
     private void Absorb(SettlementFileReader part)
@@ -291,6 +308,7 @@ public sealed class SettlementFileReader
         }
         ErrorCount += part.ErrorCount;
         Rows += part.Rows;
+        PlainRows += part.PlainRows;
     }
 
     private static long FirstLineEnd(string path, long from)
@@ -385,12 +403,12 @@ public sealed class SettlementFileReader
 
     /// <summary>
     /// A setl_id that appears twice is an error. The rows are spread by the top bits of their id's
-    /// hash into buckets small enough for the cache, and the buckets checked in parallel; the bytes
-    /// are compared only on a hash match.
+    /// hash into buckets small enough for the cache, each row's hash placed beside it so that a bucket
+    /// is read front to back, and the buckets checked in parallel; the bytes are compared only on a hash match.
     /// </summary>
     private void CheckDuplicates(SettlementTable table, int[] lineOf)
     {
-        const int Bits = 8;
+        const int Bits = 10;
         var n = table.Count;
         // 32 bits of hash a row (a full compare settles every match): the top bits pick the bucket, the low ones the slot.
         var hashes = new uint[n];
@@ -420,7 +438,7 @@ public sealed class SettlementFileReader
             }
             counts[b + 1] = at;
         }
-        var rows = new int[n];
+        var placed = new ulong[n]; // hash << 32 | row
         Parallel.For(0, chunks, c =>
         {
             var next = new int[1 << Bits];
@@ -430,7 +448,8 @@ public sealed class SettlementFileReader
             }
             for (var row = c * chunk; row < Math.Min(n, (c + 1) * chunk); row++)
             {
-                rows[next[(int)(hashes[row] >> (32 - Bits))]++] = row; // in row order within each bucket
+                var hash = hashes[row];
+                placed[next[(int)(hash >> (32 - Bits))]++] = ((ulong)hash << 32) | (uint)row; // in row order within each bucket
             }
         });
         var found = new System.Collections.Concurrent.ConcurrentBag<(int Row, int First)>();
@@ -451,8 +470,8 @@ public sealed class SettlementFileReader
                 var mask = slots - 1;
                 for (var k = start; k < start + size; k++)
                 {
-                    var row = rows[k];
-                    var hash = hashes[row];
+                    var row = (int)(uint)placed[k];
+                    var hash = (uint)(placed[k] >> 32);
                     var i = (int)hash & mask;
                     var duplicate = false;
                     while (slotHash[i] != 0)
@@ -524,7 +543,14 @@ public sealed class SettlementFileReader
                     if (!text.IsEmpty)
                     {
                         Rows++;
-                        ParseRow(text, checked((int)line), year, othersAreErrors);
+                        if (_plainRows && TryPlainRow(text, checked((int)line), year, othersAreErrors))
+                        {
+                            PlainRows++;
+                        }
+                        else
+                        {
+                            ParseRow(text, checked((int)line), year, othersAreErrors);
+                        }
                     }
                     start += Math.Min(nl + 1, rest.Length);
                 }
@@ -560,6 +586,14 @@ public sealed class SettlementFileReader
                 _columnOf[field] = i;
             }
         }
+        var emptyCell = _header.Length + 33;
+        _bounds = new int[emptyCell + 2];
+        (_bounds[0], _bounds[emptyCell], _bounds[emptyCell + 1]) = (-1, -1, 0);
+        for (var f = 0; f < Fields.Length; f++)
+        {
+            _plainColumn[f] = _columnOf[f] >= 0 ? _columnOf[f] : emptyCell;
+        }
+        _readColumns = [.. _columnOf.Where(c => c >= 0)];
         foreach (var r in Required)
         {
             if (_columnOf[r] < 0)
@@ -613,6 +647,256 @@ public sealed class SettlementFileReader
         }
         cells.Add(sb.ToString());
         return [.. cells];
+    }
+
+    /// <summary>
+    /// A row in its common form, taken straight from its bytes: no quote, no space at either end of a cell
+    /// read, as many cells as the header, not a reversal, amounts as plain digits with up to two decimals,
+    /// and every check of <see cref="ParseRow"/> passed. False: nothing was done, and ParseRow reads the
+    /// row and words what is wrong with it (the two give the same values: SettlementFileReaderTests).
+    /// </summary>
+    private bool TryPlainRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
+    {
+        if (!TryCells(line))
+        {
+            return false;
+        }
+        foreach (var r in Required)
+        {
+            if (PlainCell(line, r).IsEmpty)
+            {
+                return false;
+            }
+        }
+        var reversalCell = PlainCell(line, Reversal);
+        if (!reversalCell.IsEmpty && !reversalCell.SequenceEqual("0"u8))
+        {
+            return false; // a reversal (or a flag in another form) goes the general way: few, and checked more
+        }
+        var personIndex = Person(PlainCell(line, PsnNo));
+        if (personIndex < 0)
+        {
+            return !othersAreErrors; // skipped, as ParseRow skips it; the error is worded there
+        }
+        var time = PlainCell(line, SetlTime);
+        if (!TryPlainTime(time, out var ticks, out var settledIn))
+        {
+            if (!TryTime(time, out ticks))
+            {
+                return false;
+            }
+            settledIn = new DateTime(ticks).Year;
+        }
+        if (settledIn != year)
+        {
+            return true; // another year, and not a reversal: nothing of this one
+        }
+        // medfee_sumamt … psn_part_amt as whole fen, an empty cell 0 (as ParseRow reads them).
+        Span<long> amounts = _amounts;
+        for (var f = Sum; f <= PsnPart; f++)
+        {
+            if (!TryPlainFen(PlainCell(line, f), out amounts[f]))
+            {
+                return false;
+            }
+        }
+        var sum = amounts[Sum];
+        var scope = PlainCell(line, Scope).IsEmpty ? sum - amounts[Fulamt] - amounts[Overlmt] - amounts[Preself] : amounts[Scope];
+        long funds = 0;
+        foreach (var f in FundColumns)
+        {
+            funds += amounts[f];
+        }
+        var fundTotal = PlainCell(line, FundSum).IsEmpty ? funds : amounts[FundSum];
+        if (scope > sum || fundTotal != funds || (!PlainCell(line, PsnPart).IsEmpty && amounts[PsnPart] != sum - fundTotal))
+        {
+            return false;
+        }
+        var exclusionCell = PlainCell(line, Exclusion);
+        var excluded = false;
+        if (!exclusionCell.IsEmpty && !exclusionCell.SequenceEqual("none"u8))
+        {
+            if (!MedTypes.TryParseExclusion(exclusionCell, out var exclusion))
+            {
+                return false;
+            }
+            excluded = exclusion != Gongji.Engine.Model.Exclusion.None;
+        }
+        var referralCell = PlainCell(line, Referral);
+        if (!referralCell.IsEmpty && (referralCell.Length != 1 || referralCell[0] is not ((byte)'0' or (byte)'1')))
+        {
+            return false;
+        }
+        var compliant = referralCell.IsEmpty || referralCell[0] == '1';
+        var id = PlainCell(line, SetlId);
+        if (id.Length > 255)
+        {
+            return false;
+        }
+        if (_poolLength + id.Length > _poolEnd)
+        {
+            GrowPool(id.Length);
+        }
+        id.CopyTo(_pool.AsSpan(_poolLength));
+        var at = _rowBase + _written;
+        _table!.Set(at, _poolLength, id.Length, personIndex, ticks, MedTypeOf(PlainCell(line, MedType)),
+            !compliant || excluded ? SettlementTable.ExcludedFlag : (byte)0,
+            sum, scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
+        _poolLength += id.Length;
+        _lineOf[at] = row;
+        _written++;
+        return true;
+    }
+
+    /// <summary>
+    /// The commas of a line without quotes into <see cref="_bounds"/>, 32 bytes at a time (the last 32 bytes
+    /// of the line read again for its tail), eight positions written at once whatever a block holds (no
+    /// branch on how many); false for a quote, a number of cells other than the header's, or a space next
+    /// to a comma or at either end of the line (the general reader trims a cell's spaces).
+    /// </summary>
+    private bool TryCells(ReadOnlySpan<byte> line)
+    {
+        if (!Vector256.IsHardwareAccelerated || line.Length < 32 || line[0] == ' ' || line[^1] == ' ')
+        {
+            return false;
+        }
+        var bounds = _bounds;
+        var cells = _header.Length;
+        var n = 1;
+        ref var first = ref MemoryMarshal.GetReference(line);
+        var comma = Vector256.Create((byte)',');
+        var quote = Vector256.Create((byte)'"');
+        var space = Vector256.Create((byte)' ');
+        uint lastComma = 0, lastSpace = 0; // bit 31 of the block before
+        for (var i = 0; i < line.Length; i += 32)
+        {
+            // The tail: the line's last 32 bytes, less those already read.
+            var skip = Math.Max(0, i + 32 - line.Length);
+            var block = Vector256.LoadUnsafe(ref first, (nuint)(i - skip));
+            var commas = Vector256.Equals(block, comma).ExtractMostSignificantBits() >> skip;
+            var spaces = Vector256.Equals(block, space).ExtractMostSignificantBits() >> skip;
+            if ((Vector256.Equals(block, quote).ExtractMostSignificantBits() >> skip) != 0
+                || (spaces & ((commas << 1) | (commas >> 1) | lastComma)) != 0 || (commas & lastSpace) != 0 || n > cells)
+            {
+                return false;
+            }
+            (lastComma, lastSpace) = (commas >> 31, spaces >> 31);
+            var found = BitOperations.PopCount(commas);
+            var slots = bounds.AsSpan(n, 32);
+            for (var k = 0; k < 8; k++)
+            {
+                slots[k] = i + BitOperations.TrailingZeroCount(commas); // past the last comma: written, then overwritten or unread
+                commas &= commas - 1;
+            }
+            for (var k = 8; k < found; k++)
+            {
+                slots[k] = i + BitOperations.TrailingZeroCount(commas);
+                commas &= commas - 1;
+            }
+            n += found;
+        }
+        if (n != cells)
+        {
+            return false;
+        }
+        bounds[n] = line.Length;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> PlainCell(ReadOnlySpan<byte> line, int field)
+    {
+        var c = _plainColumn[field];
+        var start = _bounds[c] + 1;
+        return line[start.._bounds[c + 1]];
+    }
+
+    /// <summary>An amount as plain digits with up to two decimals (15 digits at most before them), or empty (0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryPlainFen(ReadOnlySpan<byte> v, out long fen)
+    {
+        fen = 0;
+        if (v.IsEmpty)
+        {
+            return true;
+        }
+        long whole = 0;
+        var i = 0;
+        for (; i < v.Length; i++)
+        {
+            var digit = (uint)(v[i] - '0');
+            if (digit > 9)
+            {
+                break;
+            }
+            whole = (whole * 10) + digit;
+        }
+        if (i == 0 || i > 15)
+        {
+            return false;
+        }
+        if (i == v.Length)
+        {
+            fen = whole * 100;
+            return true;
+        }
+        var decimals = v.Length - i - 1;
+        if (v[i] != '.' || decimals is < 1 or > 2)
+        {
+            return false;
+        }
+        var tenths = (uint)(v[i + 1] - '0');
+        var hundredths = decimals == 2 ? (uint)(v[i + 2] - '0') : 0;
+        if (tenths > 9 || hundredths > 9)
+        {
+            return false;
+        }
+        fen = (whole * 100) + (tenths * 10) + hundredths;
+        return true;
+    }
+
+    /// <summary>
+    /// yyyy-MM-dd HH:mm:ss (or a T between), the platform's own form, as ticks and its year; false for any
+    /// other form, which <see cref="TryTime"/> reads, and for a value out of range, which it refuses.
+    /// </summary>
+    private static bool TryPlainTime(ReadOnlySpan<byte> v, out long ticks, out int year)
+    {
+        ticks = 0;
+        year = 0;
+        if (v.Length != 19 || v[4] != '-' || v[7] != '-' || v[10] is not ((byte)' ' or (byte)'T') || v[13] != ':' || v[16] != ':')
+        {
+            return false;
+        }
+        var y = Digits(v, 0, 4);
+        var month = Digits(v, 5, 2);
+        var day = Digits(v, 8, 2);
+        var hour = Digits(v, 11, 2);
+        var minute = Digits(v, 14, 2);
+        var second = Digits(v, 17, 2);
+        if ((y | month | day | hour | minute | second) < 0 || y < 1900 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(y, month)
+            || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+        ticks = new DateTime(y, month, day, hour, minute, second).Ticks;
+        year = y;
+        return true;
+    }
+
+    /// <summary>The number of <paramref name="count"/> digits at <paramref name="at"/>, or -1 when one is not a digit.</summary>
+    private static int Digits(ReadOnlySpan<byte> v, int at, int count)
+    {
+        var n = 0;
+        for (var k = at; k < at + count; k++)
+        {
+            var digit = v[k] - '0';
+            if ((uint)digit > 9)
+            {
+                return -1;
+            }
+            n = (n * 10) + digit;
+        }
+        return n;
     }
 
     private void ParseRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
