@@ -89,7 +89,6 @@ public sealed class SettlementFileReader
     // hold an empty cell, read for a field the file has no column of (_plainColumn: each field's column).
     private int[] _bounds = [];
     private readonly int[] _plainColumn = new int[Fields.Length];
-    private int[] _readColumns = [];
     private bool _plainRows = true;
 
     // Per-row scratch, reused: a stackalloc would be zeroed again for each of millions of rows.
@@ -293,7 +292,6 @@ public sealed class SettlementFileReader
         _cells = new Range[_header.Length + 1];
         _bounds = (int[])header._bounds.Clone();
         Array.Copy(header._plainColumn, _plainColumn, _plainColumn.Length);
-        _readColumns = header._readColumns;
         _plainRows = header._plainRows;
     }
 
@@ -593,7 +591,6 @@ public sealed class SettlementFileReader
         {
             _plainColumn[f] = _columnOf[f] >= 0 ? _columnOf[f] : emptyCell;
         }
-        _readColumns = [.. _columnOf.Where(c => c >= 0)];
         foreach (var r in Required)
         {
             if (_columnOf[r] < 0)
@@ -650,9 +647,9 @@ public sealed class SettlementFileReader
     }
 
     /// <summary>
-    /// A row in its common form, taken straight from its bytes: no quote, no space at either end of a cell
-    /// read, as many cells as the header, not a reversal, amounts as plain digits with up to two decimals,
-    /// and every check of <see cref="ParseRow"/> passed. False: nothing was done, and ParseRow reads the
+    /// A row in its common form, taken straight from its bytes: no quote, no space next to a comma or at
+    /// either end of the line, as many cells as the header, not a reversal, amounts as plain digits with up
+    /// to two decimals, and every check of <see cref="ParseRow"/> passed. False: nothing was done, and ParseRow reads the
     /// row and words what is wrong with it (the two give the same values: SettlementFileReaderTests).
     /// </summary>
     private bool TryPlainRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
