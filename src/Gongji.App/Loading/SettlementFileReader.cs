@@ -29,8 +29,12 @@ public sealed class SettlementFileReader
         Reversal = 19, Init = 20, Referral = 21, Exclusion = 22;
 
     private static readonly int[] Required = [SetlId, PsnNo, SetlTime, MedType, Sum, Fulamt, Overlmt, Preself, Hifp];
-    /// <summary>psn_no in the file's bytes → the person's number in the table, without a string per row.</summary>
-    private sealed class PersonKeys
+    /// <summary>
+    /// psn_no in the file's bytes → the person's number in the table, without a string per row. Made by
+    /// <see cref="Read(Layout, IReadOnlyCollection{string}, int, bool, bool, PersonKeys?)"/>, or beforehand
+    /// beside other work and given to it.
+    /// </summary>
+    public sealed class PersonKeys
     {
         private readonly ulong[] _hashes;
         private readonly int[] _persons;
@@ -39,6 +43,7 @@ public sealed class SettlementFileReader
 
         public PersonKeys(IReadOnlyCollection<string> persons, Encoding encoding)
         {
+            Encoding = encoding;
             PsnNos = [.. persons];
             _bytes = PsnNos.Select(encoding.GetBytes).ToArray();
             var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, PsnNos.Count * 2));
@@ -59,6 +64,9 @@ public sealed class SettlementFileReader
         }
 
         public List<string> PsnNos { get; }
+
+        /// <summary>The encoding of the bytes looked up: a file in another one needs keys of its own.</summary>
+        public Encoding Encoding { get; }
 
         public int Find(ReadOnlySpan<byte> psn)
         {
@@ -126,14 +134,31 @@ public sealed class SettlementFileReader
     private SettlementFileReader(Encoding encoding) => _encoding = encoding;
 
     /// <summary>
-    /// Reads the rows of <paramref name="year"/> (and reversals of any year) of the persons in
-    /// <paramref name="persons"/>; a row naming anyone else is skipped when <paramref name="othersAreErrors"/> is false.
-    /// The file is cut at line ends into one part per core (or <paramref name="parts"/>); the lines of
-    /// each part are counted first, so every part writes its rows straight into one table, in file order.
-    /// A row in its common form is taken straight from its bytes; <paramref name="plainRows"/> false sends
-    /// every row through the general row reader instead (tests hold the two to each other).
+    /// A settlements file cut at line ends into parts, each part's lines counted, and its encoding found:
+    /// all that <see cref="Read(Layout, IReadOnlyCollection{string}, int, bool, bool)"/> needs before a row
+    /// is parsed. Made on its own (<see cref="Measure"/>), it can be made beside other work.
     /// </summary>
-    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null, bool plainRows = true)
+    public sealed class Layout
+    {
+        internal Layout(string path, long[] bounds, long[] lines, Encoding encoding, byte[] headerBytes, double seconds) =>
+            (Path, Bounds, Lines, Encoding, HeaderBytes, Seconds) = (path, bounds, lines, encoding, headerBytes, seconds);
+
+        public string Path { get; }
+        internal long[] Bounds { get; }
+        internal long[] Lines { get; }
+        public Encoding Encoding { get; }
+        internal byte[] HeaderBytes { get; }
+
+        /// <summary>How long the measuring took.</summary>
+        public double Seconds { get; }
+    }
+
+    /// <summary>
+    /// Cuts the file into one part per core (or <paramref name="parts"/>) at line ends; one read of each part
+    /// counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding decides: a BOM, or valid
+    /// UTF-8 throughout, else GB18030).
+    /// </summary>
+    public static Layout Measure(string path, int? parts = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long length;
@@ -150,27 +175,46 @@ public sealed class SettlementFileReader
         {
             bounds[k] = Math.Max(bounds[k - 1], Math.Min(FirstLineEnd(path, bounds[0] + ((length - bounds[0]) * k / partCount)) + 1, length));
         }
-        // One read of each part counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding
-        // decides: a BOM, or valid UTF-8 throughout, else GB18030); meanwhile the people's psn_no bytes are made.
         var lines = new long[partCount];
         var utf8 = new bool[partCount + 1];
-        PersonKeys? utf8Keys = null;
-        Parallel.Invoke(
-            () => Parallel.For(0, partCount + 1, k =>
+        Parallel.For(0, partCount + 1, k =>
+        {
+            if (k == 0)
             {
-                if (k == 0)
-                {
-                    utf8[0] = CountLines(path, 0, bounds[0]).Utf8; // the header: checked, not counted
-                    return;
-                }
-                (lines[k - 1], utf8[k]) = CountLines(path, bounds[k - 1], bounds[k]);
-            }),
-            () => utf8Keys = new PersonKeys(persons, Encoding.UTF8));
+                utf8[0] = CountLines(path, 0, bounds[0]).Utf8; // the header: checked, not counted
+                return;
+            }
+            (lines[k - 1], utf8[k]) = CountLines(path, bounds[k - 1], bounds[k]);
+        });
         var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
         var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
             : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
+        return new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Reads the rows of <paramref name="year"/> (and reversals of any year) of the persons in
+    /// <paramref name="persons"/>; a row naming anyone else is skipped when <paramref name="othersAreErrors"/> is false.
+    /// The file is cut at line ends into one part per core (or <paramref name="parts"/>); the lines of
+    /// each part are counted first (<see cref="Measure"/>), so every part writes its rows straight into one
+    /// table, in file order. A row in its common form is taken straight from its bytes; <paramref name="plainRows"/>
+    /// false sends every row through the general row reader instead (tests hold the two to each other).
+    /// </summary>
+    public static (SettlementTable Table, SettlementFileReader Reader) Read(string path, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, int? parts = null, bool plainRows = true) =>
+        Read(Measure(path, parts), persons, year, othersAreErrors, plainRows);
+
+    /// <summary>
+    /// Reads the rows of a file already measured (see the overload by path); <paramref name="keys"/>, when
+    /// given, are the keys of <paramref name="persons"/>, used if they are in the file's encoding.
+    /// </summary>
+    public static (SettlementTable Table, SettlementFileReader Reader) Read(Layout layout, IReadOnlyCollection<string> persons, int year, bool othersAreErrors = false, bool plainRows = true, PersonKeys? keys = null)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (path, bounds, lines, encoding) = (layout.Path, layout.Bounds, layout.Lines, layout.Encoding);
+        var partCount = lines.Length;
         var result = new SettlementFileReader(encoding) { _plainRows = plainRows };
-        result.ReadHeader(headerBytes);
+        result.Timings["encoding and lines"] = layout.Seconds;
+        result.ReadHeader(layout.HeaderBytes);
         var rowBase = new int[partCount + 1];
         var firstLine = new long[partCount];
         var linesBefore = 1L; // the header
@@ -180,12 +224,12 @@ public sealed class SettlementFileReader
             firstLine[k] = linesBefore;
             linesBefore += lines[k];
         }
-        var keys = encoding.CodePage == 65001 ? utf8Keys! : new PersonKeys(persons, encoding);
+        keys = keys is not null && keys.Encoding.CodePage == encoding.CodePage && keys.PsnNos.Count == persons.Count ? keys : new PersonKeys(persons, encoding);
         var table = SettlementTable.ForFill(keys.PsnNos, Math.Max(rowBase[partCount], 16));
         var lineOf = new int[rowBase[partCount]];
         KeepSmallPages(table);
         HugePages.KeepSmallPages(lineOf);
-        result.Timings["encoding and lines"] = watch.Elapsed.TotalSeconds;
+        result.Timings["people's keys"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
 
         // The setl_ids go into one pool, a segment per part of 16 bytes a line (a part whose ids are longer

@@ -462,6 +462,11 @@ public static class FileSnapshot
         {
             ReadRegistryFile(path, file, kind, context, drafts, timings, partBytes);
         }
+        // The settlements file's lines are counted beside the rest of the registry, in the moments its cores
+        // wait (joining a file's parts, making the people; the persons file before keeps both busy). A
+        // failure is the answer when the file is read.
+        var measuring = settlementFiles.Count == 1 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
+        _ = measuring?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.
         try
@@ -485,6 +490,11 @@ public static class FileSnapshot
             psnNos[i] = persons[i].PsnNo; // distinct: the persons file's key
         }
         var index = new PsnNoIndex(psnNos);
+        // The people's psn_no bytes for the settlements reader, made while the people are (in the file's
+        // encoding if it is known by now; the reader makes them again in another).
+        var keying = measuring is null ? null : Task.Run(() => new SettlementFileReader.PersonKeys(psnNos,
+            measuring.IsCompletedSuccessfully ? measuring.Result.Encoding : System.Text.Encoding.UTF8));
+        _ = keying?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         // Identities and enrolments sorted out to their people by one look-up each (file order kept),
         // each usually the person of the row before or the next one.
         var identitiesOf = Distribute(drafts.Identities, index, persons.Count);
@@ -539,7 +549,9 @@ public static class FileSnapshot
         var table = new SettlementTable();
         foreach (var path in settlementFiles)
         {
-            var (read, reader) = SettlementFileReader.Read(path, psnNos, year, othersAreErrors: false);
+            var (read, reader) = measuring is not null
+                ? SettlementFileReader.Read(measuring.GetAwaiter().GetResult(), psnNos, year, othersAreErrors: false, keys: keying!.GetAwaiter().GetResult())
+                : SettlementFileReader.Read(path, psnNos, year, othersAreErrors: false);
             if (timings is not null)
             {
                 foreach (var (phase, seconds) in reader.Timings)

@@ -339,6 +339,35 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void The_settlements_file_measured_beside_the_registry_reads_as_before_and_fails_in_turn()
+    {
+        // The settlements file's lines are counted (and its encoding found) while the registry is read, and
+        // the people's keys made while the people are: the same input whichever the file's encoding, and a
+        // bad registry row is still the answer before anything wrong with the settlements.
+        var folder = DemoData.Write("330108", 300, 2024);
+        var utf8 = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        var csv = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(csv);
+        var gb18030 = System.Text.Encoding.GetEncoding("GB18030");
+        File.WriteAllText(csv, string.Join("\n", [lines[0] + ",fixmedins_name", .. lines.Skip(1).Select(l => l + ",滨江区人民医院")]) + "\n", gb18030);
+        Assert.Equal("GB18030", SettlementFileReader.Measure(csv).Encoding.WebName.ToUpperInvariant());
+        var fromGb = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Equal(Totals(utf8), Totals(fromGb));
+
+        File.WriteAllLines(csv, [lines[0].Replace("medfee_sumamt", "medfee", StringComparison.Ordinal), .. lines.Skip(1)]);
+        var header = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Contains("medfee_sumamt", header.Message, StringComparison.Ordinal);
+        var persons = Path.Combine(folder, "persons.csv");
+        var people = File.ReadAllLines(persons);
+        var cells = people[5].Split(',');
+        cells[5] = "1970-13-01"; // brdy
+        people[5] = string.Join(',', cells);
+        File.WriteAllLines(persons, people);
+        var registry = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Contains("value '1970-13-01'", registry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settlements_as_a_sheet_are_refused_by_a_run_from_files_not_dropped()
     {
         var folder = DemoData.Write("330108", 100, 2024);
