@@ -770,9 +770,9 @@ public sealed class SettlementFileReader
         }
         var compliant = referralCell.IsEmpty || referralCell[0] == '1';
         var id = PlainCell(line, SetlId);
-        if (id.Length > 255)
+        if (id.Length > 255 || (_encoding.CodePage != 65001 && !Ascii.IsValid(id)))
         {
-            return false;
+            return false; // too long, or to be put in UTF-8 (ParseRow does)
         }
         if (_poolLength + id.Length > _poolEnd)
         {
@@ -1047,6 +1047,12 @@ public sealed class SettlementFileReader
             return;
         }
         var id = CellOf(line, cells, count, SetlId);
+        if (_encoding.CodePage != 65001 && !Ascii.IsValid(id))
+        {
+            // The pool holds UTF-8, as SettlementTable.SetlId reads it and a reversal's init_setl_id (decoded) is
+            // matched against it: an id in a GB18030 file is put in UTF-8 first.
+            id = Encoding.UTF8.GetBytes(Text(id));
+        }
         var flags = (byte)((reversal ? SettlementTable.ReversalFlag : 0) | (!compliant || excluded ? SettlementTable.ExcludedFlag : 0));
         var medType = MedTypeOf(CellOf(line, cells, count, MedType));
         if (id.Length > 255)

@@ -368,6 +368,45 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void A_reversal_in_a_gb18030_file_cancels_its_settlement_named_in_chinese()
+    {
+        // setl_ids are kept as UTF-8 (SettlementTable.SetlId reads them so, and a reversal's init_setl_id is
+        // matched against them): an id in a GB18030 file is put in UTF-8 first, whichever way its row is read.
+        var folder = DemoData.Write("330108", 200, 2024);
+        var csv = Path.Combine(folder, "settlements.csv");
+        var lines = File.ReadAllLines(csv).ToList();
+        var header = lines[0].Split(',');
+        int Col(string name) => Array.IndexOf(header, name);
+        var at = lines.FindIndex(1, l => l.Split(',') is var c && c[Col("refd_setl_flag")] == "0" && decimal.Parse(c[Col("medfee_sumamt")], System.Globalization.CultureInfo.InvariantCulture) > 100m);
+        var original = lines[at].Split(',');
+        original[Col("setl_id")] = "结算甲1";
+        lines[at] = string.Join(',', original);
+        var reversal = (string[])original.Clone();
+        reversal[Col("setl_id")] = "结算乙1";
+        reversal[Col("refd_setl_flag")] = "1";
+        reversal[Col("init_setl_id")] = "结算甲1";
+        foreach (var money in new[] { "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay" })
+        {
+            if (Col(money) >= 0 && reversal[Col(money)] is var v && v != "" && v != "0")
+            {
+                reversal[Col(money)] = "-" + v;
+            }
+        }
+        lines.Add(string.Join(',', reversal));
+        File.WriteAllText(csv, string.Join("\n", lines) + "\n", System.Text.Encoding.UTF8);
+        var fromUtf8 = PayerEngine.Compute(FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        File.WriteAllText(csv, string.Join("\n", lines) + "\n", System.Text.Encoding.GetEncoding("GB18030"));
+        var input = FileSnapshot.Read(folder, "330108", 2024, NoParameters);
+        var table = input.Table!;
+        var rows = Enumerable.Range(0, table.Count).Where(r => table.SetlId(r).StartsWith("结算", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["结算甲1", "结算乙1"], rows.Select(table.SetlId));
+        Assert.Equal("结算甲1", table.InitSetlId(rows[1]));
+        var fromGb = PayerEngine.Compute(input);
+        Assert.DoesNotContain(rows[0], fromGb.Order);
+        Assert.Equal(Totals(fromUtf8), Totals(fromGb));
+    }
+
+    [Fact]
     public void Settlements_as_a_sheet_are_refused_by_a_run_from_files_not_dropped()
     {
         var folder = DemoData.Write("330108", 100, 2024);
