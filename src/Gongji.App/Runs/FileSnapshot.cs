@@ -346,7 +346,10 @@ public static class FileSnapshot
             {
                 return false; // twice in the file: the general parser names the row
             }
-            context.KnownPersons.Add(psn);
+            if (!ReferenceEquals(context.KnownPersons, context.SeenKeys))
+            {
+                context.KnownPersons.Add(psn); // a part of the persons file has one set for both (Fork): added above
+            }
             if (keepIdNumbers && !person.Certno.IsEmpty)
             {
                 context.PsnNoByCertno.TryAdd(System.Text.Encoding.ASCII.GetString(person.Certno), psn);
