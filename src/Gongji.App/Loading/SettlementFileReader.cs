@@ -99,6 +99,10 @@ public sealed class SettlementFileReader
     private readonly int[] _plainColumn = new int[Fields.Length];
     private bool _plainRows = true;
 
+    // The year read, as ticks [start, end); TryTime refuses a time before 1900.
+    private long _yearStart, _yearEnd;
+    private static readonly long FirstTicks = new DateTime(1900, 1, 1).Ticks;
+
     // Per-row scratch, reused: a stackalloc would be zeroed again for each of millions of rows.
     private Range[] _cells = [];
     private readonly long[] _amounts = new long[Fields.Length];
@@ -547,6 +551,7 @@ public sealed class SettlementFileReader
 
     private void ReadRange(string path, long from, long to, long firstLine, int year, bool othersAreErrors)
     {
+        (_yearStart, _yearEnd) = (new DateTime(year, 1, 1).Ticks, new DateTime(year + 1, 1, 1).Ticks);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         stream.Position = from;
         var buffer = ArrayPool<byte>.Shared.Rent(8 << 20);
@@ -719,16 +724,18 @@ public sealed class SettlementFileReader
         {
             return !othersAreErrors; // skipped, as ParseRow skips it; the error is worded there
         }
+        // The platform's own form (yyyy-MM-dd HH:mm:ss) read as the loaders read it, any other by TryTime.
         var time = PlainCell(line, SetlTime);
-        if (!TryPlainTime(time, out var ticks, out var settledIn))
+        long ticks;
+        if (RowReader.TryIsoTimestamp(time, out var settled) && settled.Ticks >= FirstTicks)
         {
-            if (!TryTime(time, out ticks))
-            {
-                return false;
-            }
-            settledIn = new DateTime(ticks).Year;
+            ticks = settled.Ticks;
         }
-        if (settledIn != year)
+        else if (!TryTime(time, out ticks))
+        {
+            return false;
+        }
+        if (ticks < _yearStart || ticks >= _yearEnd)
         {
             return true; // another year, and not a reversal: nothing of this one
         }
@@ -894,50 +901,6 @@ public sealed class SettlementFileReader
         }
         fen = (whole * 100) + (tenths * 10) + hundredths;
         return true;
-    }
-
-    /// <summary>
-    /// yyyy-MM-dd HH:mm:ss (or a T between), the platform's own form, as ticks and its year; false for any
-    /// other form, which <see cref="TryTime"/> reads, and for a value out of range, which it refuses.
-    /// </summary>
-    private static bool TryPlainTime(ReadOnlySpan<byte> v, out long ticks, out int year)
-    {
-        ticks = 0;
-        year = 0;
-        if (v.Length != 19 || v[4] != '-' || v[7] != '-' || v[10] is not ((byte)' ' or (byte)'T') || v[13] != ':' || v[16] != ':')
-        {
-            return false;
-        }
-        var y = Digits(v, 0, 4);
-        var month = Digits(v, 5, 2);
-        var day = Digits(v, 8, 2);
-        var hour = Digits(v, 11, 2);
-        var minute = Digits(v, 14, 2);
-        var second = Digits(v, 17, 2);
-        if ((y | month | day | hour | minute | second) < 0 || y < 1900 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(y, month)
-            || hour > 23 || minute > 59 || second > 59)
-        {
-            return false;
-        }
-        ticks = new DateTime(y, month, day, hour, minute, second).Ticks;
-        year = y;
-        return true;
-    }
-
-    /// <summary>The number of <paramref name="count"/> digits at <paramref name="at"/>, or -1 when one is not a digit.</summary>
-    private static int Digits(ReadOnlySpan<byte> v, int at, int count)
-    {
-        var n = 0;
-        for (var k = at; k < at + count; k++)
-        {
-            var digit = v[k] - '0';
-            if ((uint)digit > 9)
-            {
-                return -1;
-            }
-            n = (n * 10) + digit;
-        }
-        return n;
     }
 
     private void ParseRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
