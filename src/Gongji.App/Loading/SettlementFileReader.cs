@@ -739,11 +739,14 @@ public sealed class SettlementFileReader
         {
             return true; // another year, and not a reversal: nothing of this one
         }
-        // medfee_sumamt … psn_part_amt as whole fen, an empty cell 0 (as ParseRow reads them).
+        // medfee_sumamt … psn_part_amt as whole fen, an empty cell 0 (as ParseRow reads them), in the loaders'
+        // plain form ([+-]digits[.d[d]], RowReader.TryPlainFen); a negative one is ParseRow's to refuse.
         Span<long> amounts = _amounts;
         for (var f = Sum; f <= PsnPart; f++)
         {
-            if (!TryPlainFen(PlainCell(line, f), out amounts[f]))
+            var cell = PlainCell(line, f);
+            amounts[f] = 0;
+            if (!cell.IsEmpty && (!RowReader.TryPlainFen(cell, out amounts[f]) || amounts[f] < 0))
             {
                 return false;
             }
@@ -857,50 +860,6 @@ public sealed class SettlementFileReader
         var c = _plainColumn[field];
         var start = _bounds[c] + 1;
         return line[start.._bounds[c + 1]];
-    }
-
-    /// <summary>An amount as plain digits with up to two decimals (15 digits at most before them), or empty (0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryPlainFen(ReadOnlySpan<byte> v, out long fen)
-    {
-        fen = 0;
-        if (v.IsEmpty)
-        {
-            return true;
-        }
-        long whole = 0;
-        var i = 0;
-        for (; i < v.Length; i++)
-        {
-            var digit = (uint)(v[i] - '0');
-            if (digit > 9)
-            {
-                break;
-            }
-            whole = (whole * 10) + digit;
-        }
-        if (i == 0 || i > 15)
-        {
-            return false;
-        }
-        if (i == v.Length)
-        {
-            fen = whole * 100;
-            return true;
-        }
-        var decimals = v.Length - i - 1;
-        if (v[i] != '.' || decimals is < 1 or > 2)
-        {
-            return false;
-        }
-        var tenths = (uint)(v[i + 1] - '0');
-        var hundredths = decimals == 2 ? (uint)(v[i + 2] - '0') : 0;
-        if (tenths > 9 || hundredths > 9)
-        {
-            return false;
-        }
-        fen = (whole * 100) + (tenths * 10) + hundredths;
-        return true;
     }
 
     private void ParseRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
