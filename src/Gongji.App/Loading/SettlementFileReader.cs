@@ -139,7 +139,7 @@ public sealed class SettlementFileReader
 
     /// <summary>
     /// A settlements file cut at line ends into parts, each part's lines counted, and its encoding found:
-    /// all that <see cref="Read(Layout, IReadOnlyCollection{string}, int, bool, bool)"/> needs before a row
+    /// all that <see cref="Read(Layout, IReadOnlyCollection{string}, int, bool, bool, PersonKeys?)"/> needs before a row
     /// is parsed. Made on its own (<see cref="Measure"/>), it can be made beside other work.
     /// </summary>
     public sealed class Layout
@@ -590,7 +590,7 @@ public sealed class SettlementFileReader
                     if (!text.IsEmpty)
                     {
                         Rows++;
-                        if (_plainRows && TryPlainRow(text, checked((int)line), year, othersAreErrors))
+                        if (_plainRows && TryPlainRow(text, checked((int)line), othersAreErrors))
                         {
                             PlainRows++;
                         }
@@ -701,7 +701,7 @@ public sealed class SettlementFileReader
     /// to two decimals, and every check of <see cref="ParseRow"/> passed. False: nothing was done, and ParseRow reads the
     /// row and words what is wrong with it (the two give the same values: SettlementFileReaderTests).
     /// </summary>
-    private bool TryPlainRow(ReadOnlySpan<byte> line, int row, int year, bool othersAreErrors)
+    private bool TryPlainRow(ReadOnlySpan<byte> line, int row, bool othersAreErrors)
     {
         if (!TryCells(line))
         {
@@ -784,18 +784,7 @@ public sealed class SettlementFileReader
         {
             return false; // too long, or to be put in UTF-8 (ParseRow does)
         }
-        if (_poolLength + id.Length > _poolEnd)
-        {
-            GrowPool(id.Length);
-        }
-        id.CopyTo(_pool.AsSpan(_poolLength));
-        var at = _rowBase + _written;
-        _table!.Set(at, _poolLength, id.Length, personIndex, ticks, MedTypeOf(PlainCell(line, MedType)),
-            !compliant || excluded ? SettlementTable.ExcludedFlag : (byte)0,
-            sum, scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
-        _poolLength += id.Length;
-        _lineOf[at] = row;
-        _written++;
+        Keep(row, id, personIndex, ticks, MedTypeOf(PlainCell(line, MedType)), !compliant || excluded ? SettlementTable.ExcludedFlag : (byte)0, scope);
         return true;
     }
 
@@ -982,21 +971,33 @@ public sealed class SettlementFileReader
             Error(row, "setl_id", Text(id), "longer than 255 bytes");
             return;
         }
+        var at = Keep(row, id, personIndex, ticks, medType, flags, scope);
+        if (reversal)
+        {
+            _inits.Add(KeyValuePair.Create(at, Text(init)));
+        }
+    }
+
+    /// <summary>
+    /// A checked row into this part's next place of the table, its setl_id into the pool, its amounts those
+    /// of <see cref="_amounts"/> (with the policy scope given); returns the place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once a row on the plain path: no call for it
+    private int Keep(int row, ReadOnlySpan<byte> id, int personIndex, long ticks, short medType, byte flags, long scope)
+    {
         if (_poolLength + id.Length > _poolEnd)
         {
             GrowPool(id.Length);
         }
         id.CopyTo(_pool.AsSpan(_poolLength));
         var at = _rowBase + _written;
+        var amounts = _amounts;
         _table!.Set(at, _poolLength, id.Length, personIndex, ticks, medType, flags,
             amounts[Sum], scope, amounts[Hifp], amounts[Hifmi], amounts[Hifob], amounts[Cvlserv], amounts[Hifes], amounts[Oth], amounts[Maf]);
         _poolLength += id.Length;
         _lineOf[at] = row;
-        if (reversal)
-        {
-            _inits.Add(KeyValuePair.Create(at, Text(init)));
-        }
         _written++;
+        return at;
     }
 
     /// <summary>The table's person of a psn_no, or -1; the same person as the row before is not looked up again.</summary>
