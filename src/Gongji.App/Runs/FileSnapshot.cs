@@ -455,6 +455,11 @@ public static class FileSnapshot
                 registry.Add((path, file, kind, header));
             }
         }
+        if (settlementFiles.Count > 1)
+        {
+            // Refused before anything is read (the first file was read whole before, then refused).
+            throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
+        }
         var drafts = new Drafts
         {
             KeepIdNumbers = registry.Any(r => r.Kind is IdentitiesKind or EnrolmentsKind or AidsKind && new RowReader(r.Header, r.Kind.Aliases, r.File.IsSpreadsheet).Has("certno")),
@@ -468,7 +473,7 @@ public static class FileSnapshot
         // The settlements file's lines are counted beside the rest of the registry, in the moments its cores
         // wait (joining a file's parts, making the people; the persons file before keeps both busy). A
         // failure is the answer when the file is read.
-        var measuring = settlementFiles.Count == 1 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
+        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
         _ = measuring?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.
@@ -550,11 +555,10 @@ public static class FileSnapshot
         }
         watch.Restart();
         var table = new SettlementTable();
-        foreach (var path in settlementFiles)
+        if (measuring is not null)
         {
-            var (read, reader) = measuring is not null
-                ? SettlementFileReader.Read(measuring.GetAwaiter().GetResult(), psnNos, year, othersAreErrors: false, keys: keying!.GetAwaiter().GetResult())
-                : SettlementFileReader.Read(path, psnNos, year, othersAreErrors: false);
+            var path = settlementFiles[0];
+            var (read, reader) = SettlementFileReader.Read(measuring.GetAwaiter().GetResult(), psnNos, year, othersAreErrors: false, keys: keying!.GetAwaiter().GetResult());
             if (timings is not null)
             {
                 foreach (var (phase, seconds) in reader.Timings)
@@ -567,7 +571,7 @@ public static class FileSnapshot
                 Loader.WriteErrorFile(path + ".errors.csv", reader.Errors);
                 throw new InvalidDataException($"{Path.GetFileName(path)}: {reader.ErrorCount} bad value(s), e.g. {reader.Errors[0]}; all listed in {path}.errors.csv");
             }
-            table = settlementFiles.Count == 1 ? read : throw new InvalidDataException("run --from takes one settlements file; load several with gongji load");
+            table = read;
         }
         warnings?.AddRange(context.Warnings);
         if (settlementFiles.Count == 0)

@@ -407,6 +407,18 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void Two_settlements_files_are_refused_before_anything_is_read()
+    {
+        var folder = DemoData.Write("330108", 100, 2024);
+        File.Copy(Path.Combine(folder, "settlements.csv"), Path.Combine(folder, "settlements-2.csv"));
+        // A bad persons row too: the refusal comes first, before the registry is read.
+        var persons = Path.Combine(folder, "persons.csv");
+        File.AppendAllLines(persons, ["not,a,person"]);
+        var e = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters));
+        Assert.Contains("run --from takes one settlements file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settlements_as_a_sheet_are_refused_by_a_run_from_files_not_dropped()
     {
         var folder = DemoData.Write("330108", 100, 2024);
