@@ -104,8 +104,10 @@ public sealed class SettlementTable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long Amount(int row, int column, int[] narrow) => IsWide(row) ? _wide[row][column] : narrow[row];
 
-    /// <summary>The amount columns, for advice to the memory manager on their page size (<c>HugePages</c>).</summary>
-    public IReadOnlyList<int[]> AmountColumns => [_sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf];
+    private IReadOnlyList<int[]> AmountColumns => [_sum, _scope, _hifp, _hifmi, _hifob, _cvlserv, _hifes, _oth, _maf];
+
+    /// <summary>Every column, for advice to the memory manager on their pages (<c>HugePages</c>).</summary>
+    public IReadOnlyList<Array> Columns => [Person, Time, MedType, Flags, IdStart, IdLength, .. AmountColumns];
 
     public IReadOnlyList<string> PsnNos => _psnNos;
     public IReadOnlyList<string> MedTypes => _medTypes;
@@ -147,10 +149,23 @@ public sealed class SettlementTable
     /// </summary>
     public static SettlementTable ForFill(IEnumerable<string> psnNos, int capacity)
     {
-        // The fill brings its own pool of setl_ids (Seal).
-        var table = new SettlementTable(capacity, 0);
-        table._psnNos.AddRange(psnNos);
+        var table = ForFill(capacity);
+        table.NumberPersons(psnNos);
         return table;
+    }
+
+    /// <summary>The columns of a fill made before its persons are known; they are numbered before the fill (<see cref="NumberPersons"/>).</summary>
+    // The fill brings its own pool of setl_ids (Seal).
+    public static SettlementTable ForFill(int capacity) => new(capacity, 0);
+
+    /// <summary>Numbers the persons of a table made by <see cref="ForFill(int)"/>, before any row is written.</summary>
+    public void NumberPersons(IEnumerable<string> psnNos)
+    {
+        if (_psnNos.Count > 0 || Count > 0)
+        {
+            throw new InvalidOperationException("the persons of a table are numbered once, before its rows");
+        }
+        _psnNos.AddRange(psnNos);
     }
 
     /// <summary>Writes one row of a parallel fill; its setl_id bytes are at <paramref name="idStart"/> of the part's own pool until <see cref="Seal"/>.</summary>

@@ -18,7 +18,9 @@ public static partial class HugePages
 {
     private const int MadviseHugePage = 14;
     private const int MadviseNoHugePage = 15;
+    private const int MadvisePopulateWrite = 23;
     private const long HugePage = 2 << 20;
+    private const long SmallPage = 4096;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
@@ -56,21 +58,41 @@ public static partial class HugePages
     /// runtime heap's advice: reading a city-year's settlements 4.1–4.8 s against 5.1–5.6 s, and
     /// 1–1.5 s less of the kernel's time (see the remarks).
     /// </summary>
-    public static unsafe void KeepSmallPages<T>(T[] array)
-        where T : unmanaged
+    public static void KeepSmallPages(Array array)
     {
-        var bytes = (long)array.Length * sizeof(T);
-        if (!OperatingSystem.IsLinux() || bytes < 2 * HugePage)
+        // The huge pages wholly inside the array.
+        if (Inside(array, HugePage) is var (from, length) && length > 0)
         {
-            return;
+            _ = Madvise(from, length, MadviseNoHugePage);
+        }
+    }
+
+    /// <summary>
+    /// Takes the pages of a fresh large array from the kernel now, in one call (MADV_POPULATE_WRITE,
+    /// Linux 5.14), rather than a fault a page where it is first written. Measured here: 0.3 s/GiB
+    /// in one call against 0.4 s/GiB touched page by page, and ~1.4 s/GiB when the cores of a parallel
+    /// fill fault at once.
+    /// </summary>
+    public static void FaultIn(Array array)
+    {
+        if (Inside(array, SmallPage) is var (from, length) && length > 0)
+        {
+            _ = Madvise(from, length, MadvisePopulateWrite);
+        }
+    }
+
+    /// <summary>The whole pages of <paramref name="pageSize"/> inside a large array's data, on Linux.</summary>
+    private static unsafe (nint From, nuint Length)? Inside(Array array, long pageSize)
+    {
+        var bytes = (long)Buffer.ByteLength(array);
+        if (!OperatingSystem.IsLinux() || bytes < 2 * pageSize)
+        {
+            return null;
         }
         // Large arrays live on the large object heap, which is not compacted: the address stays.
         var start = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        var from = (start + HugePage - 1) & ~(HugePage - 1);
-        var to = (start + bytes) & ~(HugePage - 1);
-        if (to > from)
-        {
-            _ = Madvise((nint)from, (nuint)(to - from), MadviseNoHugePage);
-        }
+        var from = (start + pageSize - 1) & ~(pageSize - 1);
+        var to = (start + bytes) & ~(pageSize - 1);
+        return to > from ? ((nint)from, (nuint)(to - from)) : ((nint)from, 0);
     }
 }

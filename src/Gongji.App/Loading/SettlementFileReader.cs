@@ -147,6 +147,8 @@ public sealed class SettlementFileReader
         internal Layout(string path, long[] bounds, long[] lines, Encoding encoding, byte[] headerBytes, double seconds) =>
             (Path, Bounds, Lines, Encoding, HeaderBytes, Seconds) = (path, bounds, lines, encoding, headerBytes, seconds);
 
+        private Room? _room;
+
         public string Path { get; }
         internal long[] Bounds { get; }
         internal long[] Lines { get; }
@@ -155,6 +157,54 @@ public sealed class SettlementFileReader
 
         /// <summary>How long the measuring took.</summary>
         public double Seconds { get; }
+
+        /// <summary>Memory for the rows made with the measure, else made now; used by one read only.</summary>
+        internal Room TakeRoom() => Interlocked.Exchange(ref _room, null) ?? new Room(Lines, faultIn: false);
+
+        internal void MakeRoom() => _room = new Room(Lines, faultIn: true);
+    }
+
+    /// <summary>
+    /// What a read of a measured file writes into: the table's columns, each row's line, and the pool of
+    /// setl_ids, a segment per part of 16 bytes a line (a part whose ids are longer moves to a pool of its own).
+    /// </summary>
+    internal sealed class Room
+    {
+        /// <param name="faultIn">
+        /// Whether the pages are taken from the kernel now. A city-year's room is 1.2 GB, and on this
+        /// workplace's virtual machine the first touch of a page is dear (see <see cref="HugePages"/>):
+        /// taken by the parts as they write, page by page, it cost ~1.6 s of the cores' time in the
+        /// middle of the busiest step; made beside the registry, it fills moments when a core waits.
+        /// </param>
+        public Room(long[] lines, bool faultIn)
+        {
+            var rows = checked((int)lines.Sum());
+            Table = SettlementTable.ForFill(Math.Max(rows, 16));
+            LineOf = new int[rows];
+            SegmentStart = new long[lines.Length + 1];
+            for (var k = 0; k < lines.Length; k++)
+            {
+                SegmentStart[k + 1] = SegmentStart[k] + Math.Max(1024, lines[k] * 16);
+            }
+            Pool = SegmentStart[^1] <= Array.MaxLength ? new byte[SegmentStart[^1]] : null;
+            Array[] all = Pool is null ? [.. Table.Columns, LineOf] : [.. Table.Columns, LineOf, Pool];
+            foreach (var array in all)
+            {
+                HugePages.KeepSmallPages(array);
+                if (faultIn)
+                {
+                    HugePages.FaultIn(array);
+                }
+            }
+        }
+
+        public SettlementTable Table { get; }
+        public int[] LineOf { get; }
+
+        /// <summary>The shared pool of setl_ids, or null when the segments do not fit in one array.</summary>
+        public byte[]? Pool { get; }
+
+        public long[] SegmentStart { get; }
     }
 
     /// <summary>
@@ -162,7 +212,8 @@ public sealed class SettlementFileReader
     /// counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding decides: a BOM, or valid
     /// UTF-8 throughout, else GB18030).
     /// </summary>
-    public static Layout Measure(string path, int? parts = null)
+    /// <param name="makeRoom">Also make the memory the rows will be read into (see <see cref="Room"/>), when the measure runs beside other work.</param>
+    public static Layout Measure(string path, int? parts = null, bool makeRoom = false)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long length;
@@ -193,7 +244,12 @@ public sealed class SettlementFileReader
         var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
         var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
             : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
-        return new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
+        var layout = new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
+        if (makeRoom)
+        {
+            layout.MakeRoom();
+        }
+        return layout;
     }
 
     /// <summary>
@@ -229,25 +285,13 @@ public sealed class SettlementFileReader
             linesBefore += lines[k];
         }
         keys = keys is not null && keys.Encoding.CodePage == encoding.CodePage && keys.PsnNos.Count == persons.Count ? keys : new PersonKeys(persons, encoding);
-        var table = SettlementTable.ForFill(keys.PsnNos, Math.Max(rowBase[partCount], 16));
-        var lineOf = new int[rowBase[partCount]];
-        KeepSmallPages(table);
-        HugePages.KeepSmallPages(lineOf);
+        // The setl_ids go into one shared pool: it is then the table's as it stands, not copied once more.
+        var room = layout.TakeRoom();
+        var (table, lineOf, shared, segmentStart) = (room.Table, room.LineOf, room.Pool, room.SegmentStart);
+        table.NumberPersons(keys.PsnNos);
         result.Timings["people's keys"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
 
-        // The setl_ids go into one pool, a segment per part of 16 bytes a line (a part whose ids are longer
-        // moves to a pool of its own): the pool is then the table's as it stands, not copied once more.
-        var segmentStart = new long[partCount + 1];
-        for (var k = 0; k < partCount; k++)
-        {
-            segmentStart[k + 1] = segmentStart[k] + Math.Max(1024, lines[k] * 16);
-        }
-        var shared = segmentStart[partCount] <= Array.MaxLength ? new byte[segmentStart[partCount]] : null;
-        if (shared is not null)
-        {
-            HugePages.KeepSmallPages(shared);
-        }
         var readers = new SettlementFileReader[partCount];
         Parallel.For(0, partCount, k =>
         {
@@ -317,20 +361,6 @@ public sealed class SettlementFileReader
             }
         }
         (_pool, _poolStart, _poolLength, _poolEnd) = (own, 0, used, own.Length);
-    }
-
-    private static void KeepSmallPages(SettlementTable table)
-    {
-        HugePages.KeepSmallPages(table.Person);
-        HugePages.KeepSmallPages(table.Time);
-        HugePages.KeepSmallPages(table.MedType);
-        HugePages.KeepSmallPages(table.Flags);
-        HugePages.KeepSmallPages(table.IdStart);
-        HugePages.KeepSmallPages(table.IdLength);
-        foreach (var amounts in table.AmountColumns)
-        {
-            HugePages.KeepSmallPages(amounts);
-        }
     }
 
     private void UseHeaderOf(SettlementFileReader header)

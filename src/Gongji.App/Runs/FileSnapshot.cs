@@ -473,7 +473,7 @@ public static class FileSnapshot
         // The settlements file's lines are counted beside the rest of the registry, in the moments its cores
         // wait (joining a file's parts, making the people; the persons file before keeps both busy). A
         // failure is the answer when the file is read.
-        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
+        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0], makeRoom: true)) : null;
         _ = measuring?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.

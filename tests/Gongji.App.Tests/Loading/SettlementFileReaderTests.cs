@@ -33,6 +33,23 @@ public class SettlementFileReaderTests
     }
 
     [Fact]
+    public void A_file_measured_with_its_room_made_reads_as_one_measured_alone_and_the_room_serves_one_read()
+    {
+        var folder = DemoData.Write("330108", 400, 2024);
+        var path = Path.Combine(folder, "settlements.csv");
+        var persons = PersonsOf(folder);
+        var (alone, _) = SettlementFileReader.Read(path, persons, 2024, parts: 3);
+        var layout = SettlementFileReader.Measure(path, parts: 3, makeRoom: true);
+        var (first, _) = SettlementFileReader.Read(layout, persons, 2024);
+        // The second read of the same layout writes into memory of its own, not over the first's rows.
+        var (second, _) = SettlementFileReader.Read(layout, persons, 2024);
+        Assert.True(alone.Count > 1000);
+        Assert.Equal(Rows(alone), Rows(first));
+        Assert.Equal(Rows(alone), Rows(second));
+        Assert.NotSame(first.Person, second.Person);
+    }
+
+    [Fact]
     public void Setl_ids_longer_than_a_part_has_room_for_read_as_the_short_ones()
     {
         // Each part writes its setl_ids into its segment of one pool (16 bytes a line); the middle of this
