@@ -81,6 +81,19 @@ public static partial class HugePages
         }
     }
 
+    /// <summary>
+    /// A new array in 4 KiB pages taken from the kernel at once (<see cref="KeepSmallPages"/>, <see cref="FaultIn"/>),
+    /// for one a parallel step fills at random places: the duplicate check's 190 MB of a city-year took
+    /// 0.43 s of the cores' time in 2 MiB page faults (perf); the check 0.2–0.3 s so, against 0.3–0.5 s.
+    /// </summary>
+    public static T[] NewInSmallPages<T>(int length)
+    {
+        var array = new T[length];
+        KeepSmallPages(array);
+        FaultIn(array);
+        return array;
+    }
+
     /// <summary>The whole pages of <paramref name="pageSize"/> inside a large array's data, on Linux.</summary>
     private static unsafe (nint From, nuint Length)? Inside(Array array, long pageSize)
     {

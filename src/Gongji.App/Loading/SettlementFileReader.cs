@@ -487,7 +487,7 @@ public sealed class SettlementFileReader
         const int Bits = 10;
         var n = table.Count;
         // 32 bits of hash a row (a full compare settles every match): the top bits pick the bucket, the low ones the slot.
-        var hashes = new uint[n];
+        var hashes = HugePages.NewInSmallPages<uint>(n);
         // Hashed, counted by bucket and placed in row order per chunk of rows in parallel (a parallel radix pass).
         var chunk = Math.Max(1 << 16, n / 64 + 1);
         var chunks = (n + chunk - 1) / chunk;
@@ -514,7 +514,7 @@ public sealed class SettlementFileReader
             }
             counts[b + 1] = at;
         }
-        var placed = new ulong[n]; // hash << 32 | row
+        var placed = HugePages.NewInSmallPages<ulong>(n); // hash << 32 | row
         Parallel.For(0, chunks, c =>
         {
             var next = new int[1 << Bits];
