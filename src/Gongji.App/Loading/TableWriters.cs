@@ -382,7 +382,7 @@ public sealed class PostgresTableWriter : TableWriter
     // staging is needed. Other kinds normalise values of their key, so they always go through staging.
     private bool? _direct;
     private long _copied;
-    private readonly List<(string Name, string Definition)> _dropped = [];
+    private readonly List<(string Drop, string Create)> _dropped = []; // statements, in the order found
 
     public PostgresTableWriter(NpgsqlConnection connection, FileKind kind, long batchId) : base(kind, batchId)
     {
@@ -407,11 +407,19 @@ public sealed class PostgresTableWriter : TableWriter
             }
             if (_direct == true)
             {
-                // The table's own indexes (not its key's) are dropped and built again after the copy,
-                // in this transaction: one sorted build costs less than a million index inserts (1.6 M
-                // settlements: 5.7-6.0 s against 6.8-7.1). Until the commit the table is locked, which
+                // The table's indexes, its key's too, are dropped and built again after the copy, in this
+                // transaction: one sorted build costs less than a million index inserts (1.6 M settlements:
+                // 5.7-6.0 s against 6.8-7.1 for the other indexes; with the key's too, 5.7-6.8 s against
+                // 6.1-8.7 in turn). A setl_id twice in the file is a row error before this; were one there,
+                // adding the key back fails and nothing is kept. Until the commit the table is locked, which
                 // only holds back readers of a table that had nothing in it.
-                await using (var find = new NpgsqlCommand("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = @t AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", _connection))
+                await using (var find = new NpgsqlCommand(
+                    "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', @t, c.conname), format('ALTER TABLE %I ADD CONSTRAINT %I ', @t, c.conname) || pg_get_constraintdef(c.oid) " +
+                    "FROM pg_constraint c WHERE c.conrelid = to_regclass(@t) AND c.contype IN ('p', 'u') " +
+                    // (a key another table's foreign key refers to stays: it could not be dropped)
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid) " +
+                    "UNION ALL SELECT format('DROP INDEX %I', i.indexname), i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = @t " +
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", _connection))
                 {
                     find.Parameters.AddWithValue("t", Kind.Table);
                     await using var rows = await find.ExecuteReaderAsync(ct);
@@ -420,10 +428,10 @@ public sealed class PostgresTableWriter : TableWriter
                         _dropped.Add((rows.GetString(0), rows.GetString(1)));
                     }
                 }
-                foreach (var (name, _) in _dropped)
+                foreach (var (drop, _) in _dropped)
                 {
-                    await using var drop = new NpgsqlCommand($"DROP INDEX \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", _connection);
-                    await drop.ExecuteNonQueryAsync(ct);
+                    await using var command = new NpgsqlCommand(drop, _connection);
+                    await command.ExecuteNonQueryAsync(ct);
                 }
             }
             _importer = new PgBinaryCopy(await _connection.BeginRawBinaryCopyAsync($"COPY {(_direct == true ? Kind.Table : _stage)} ({ColumnList}) FROM STDIN (FORMAT BINARY)", ct));
@@ -482,7 +490,7 @@ public sealed class PostgresTableWriter : TableWriter
         {
             foreach (var (_, definition) in _dropped)
             {
-                await using var create = new NpgsqlCommand(definition, _connection);
+                await using var create = new NpgsqlCommand(definition, _connection); // the key first, then the indexes
                 await create.ExecuteNonQueryAsync(ct);
             }
             return new WriteCounts(checked((int)_copied), 0, 0);

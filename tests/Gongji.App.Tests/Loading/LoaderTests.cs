@@ -309,7 +309,7 @@ public class LoaderTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task A_first_load_into_PostgreSQL_leaves_the_indexes_as_they_were_and_a_failed_one_leaves_them_too()
+    public async Task A_first_load_into_PostgreSQL_leaves_the_indexes_and_key_as_they_were_and_a_failed_one_leaves_them_too()
     {
         var folder = Folder();
         var store = await WithPersonsAsync("postgres", postgres, folder);
@@ -317,7 +317,9 @@ public class LoaderTests(PostgresServer postgres)
         {
             await using var connection = await store.OpenAsync();
             await using var query = connection.CreateCommand();
-            query.CommandText = "SELECT indexdef FROM pg_indexes WHERE tablename = 'settlements' ORDER BY indexname";
+            // The key is dropped and added back too: as a constraint, not only as its unique index.
+            query.CommandText = "SELECT indexdef FROM pg_indexes WHERE tablename = 'settlements' " +
+                "UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'settlements'::regclass ORDER BY 1";
             var definitions = new List<string>();
             await using var rows = await query.ExecuteReaderAsync();
             while (await rows.ReadAsync())
@@ -328,6 +330,7 @@ public class LoaderTests(PostgresServer postgres)
         }
         var before = await IndexesAsync();
         Assert.Contains(before, d => d.Contains("(psn_no, setl_time)", StringComparison.Ordinal));
+        Assert.Contains("settlements_pkey PRIMARY KEY (setl_id)", before);
         var loader = new Loader(store, TimeProvider.System);
         // A bad last row: the copy is written, then rolled back with the dropped indexes.
         var bad = Write(folder, "settlements_bad.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1000,0,0,0,1000,600,0,0,,,x\n" + string.Concat(Enumerable.Range(2, 3000).Select(i => $"S{i},P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\n")) + "S9,P9,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\n");
