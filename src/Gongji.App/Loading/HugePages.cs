@@ -21,6 +21,7 @@ public static partial class HugePages
     private const int MadvisePopulateWrite = 23;
     private const long HugePage = 2 << 20;
     private const long SmallPage = 4096;
+    private const nuint PopulateStep = 4 << 20;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
@@ -77,7 +78,16 @@ public static partial class HugePages
     {
         if (Inside(array, SmallPage) is var (from, length) && length > 0)
         {
-            _ = Madvise(from, length, MadvisePopulateWrite);
+            // In steps of 4 MiB: the kernel holds the process's memory map (mmap_lock) through a call, and
+            // the collector, committing heap for the registry's reading beside it, waits. With whole arrays
+            // a call at a time, 3 of ~17 runs read the registry in 5.3–6.7 s against ~3; in steps, none of ~20 took over 4.7 s.
+            for (nuint done = 0; done < length; done += PopulateStep)
+            {
+                if (Madvise(from + (nint)done, Math.Min(PopulateStep, length - done), MadvisePopulateWrite) != 0)
+                {
+                    return; // refused (before Linux 5.14): the pages come as they are written
+                }
+            }
         }
     }
 
