@@ -409,7 +409,7 @@ public sealed class PostgresTableWriter : TableWriter
             {
                 // The table's indexes, its key's too, are dropped and built again after the copy, in this
                 // transaction: one sorted build costs less than a million index inserts (1.6 M settlements:
-                // 5.7-6.0 s against 6.8-7.1 for the other indexes; with the key's too, 5.7-6.8 s against
+                // 5.7-6.0 s against 6.8-7.1 for the other indexes; with the key's too, 5.7-7.5 s against
                 // 6.1-8.7 in turn). A setl_id twice in the file is a row error before this; were one there,
                 // adding the key back fails and nothing is kept. Until the commit the table is locked, which
                 // only holds back readers of a table that had nothing in it.
