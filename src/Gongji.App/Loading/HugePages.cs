@@ -97,6 +97,7 @@ public static partial class HugePages
     /// 0.43 s of the cores' time in 2 MiB page faults (perf); the check 0.2–0.3 s so, against 0.3–0.5 s.
     /// </summary>
     public static T[] NewInSmallPages<T>(int length)
+        where T : unmanaged
     {
         var array = new T[length];
         KeepSmallPages(array);
@@ -104,11 +105,15 @@ public static partial class HugePages
         return array;
     }
 
-    /// <summary>The whole pages of <paramref name="pageSize"/> inside a large array's data, on Linux.</summary>
+    /// <summary>The whole pages of <paramref name="pageSize"/> inside a large array's data, on Linux (arrays of primitives and enums only: advice on others is left out).</summary>
     private static unsafe (nint From, nuint Length)? Inside(Array array, long pageSize)
     {
+        if (!OperatingSystem.IsLinux() || array.GetType().GetElementType() is not { } element || !(element.IsPrimitive || element.IsEnum))
+        {
+            return null;
+        }
         var bytes = (long)Buffer.ByteLength(array);
-        if (!OperatingSystem.IsLinux() || bytes < 2 * pageSize)
+        if (bytes < 2 * pageSize)
         {
             return null;
         }

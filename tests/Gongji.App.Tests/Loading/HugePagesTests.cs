@@ -24,4 +24,14 @@ public class HugePagesTests
         fresh[^1] = 5;
         Assert.Equal(5, fresh[^1]);
     }
+
+    [Fact]
+    public void Advice_on_an_array_of_structs_is_left_out_not_refused()
+    {
+        var pairs = new (long, long)[1_000_000];
+        pairs[^1] = (1, 2);
+        HugePages.KeepSmallPages(pairs);
+        HugePages.FaultIn(pairs);
+        Assert.Equal((1L, 2L), pairs[^1]);
+    }
 }
