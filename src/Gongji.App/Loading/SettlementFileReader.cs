@@ -161,7 +161,11 @@ public sealed class SettlementFileReader
         /// <summary>Memory for the rows made with the measure, else made now; used by one read only.</summary>
         internal Room TakeRoom() => Interlocked.Exchange(ref _room, null) ?? new Room(Lines, faultIn: false);
 
-        internal void MakeRoom() => _room = new Room(Lines, faultIn: true);
+        /// <summary>
+        /// Makes the memory the rows will be read into now, its pages taken from the kernel (see <see cref="Room"/>):
+        /// for a caller with a core to spare before the read.
+        /// </summary>
+        public void MakeRoom() => _room = new Room(Lines, faultIn: true);
     }
 
     /// <summary>
@@ -174,8 +178,9 @@ public sealed class SettlementFileReader
         /// Whether the pages are taken from the kernel now. A city-year's room is 1.2 GB, and on this
         /// workplace's virtual machine the first touch of a page is dear (see <see cref="HugePages"/>):
         /// taken by the parts as they write, page by page, `perf` put ~1.6 s of the cores' time on it.
-        /// Of three ways measured in turn (README, "Measured"), taking them while the registry is read
-        /// was the fastest; taking them just before the parse made the parse no faster.
+        /// Of the ways measured in turn (README, "Measured"), taking them while the people are made (a
+        /// core free) was the fastest: beside the registry's files 1 run in ~10 read them 2–6 s slower,
+        /// and just before the parse the parse was no faster.
         /// </param>
         public Room(long[] lines, bool faultIn)
         {
@@ -213,8 +218,7 @@ public sealed class SettlementFileReader
     /// counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding decides: a BOM, or valid
     /// UTF-8 throughout, else GB18030).
     /// </summary>
-    /// <param name="makeRoom">Also make the memory the rows will be read into (see <see cref="Room"/>), when the measure runs beside other work.</param>
-    public static Layout Measure(string path, int? parts = null, bool makeRoom = false)
+    public static Layout Measure(string path, int? parts = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long length;
@@ -245,12 +249,7 @@ public sealed class SettlementFileReader
         var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
         var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
             : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
-        var layout = new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
-        if (makeRoom)
-        {
-            layout.MakeRoom();
-        }
-        return layout;
+        return new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>

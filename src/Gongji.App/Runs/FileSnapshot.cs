@@ -473,7 +473,7 @@ public static class FileSnapshot
         // The settlements file's lines are counted beside the rest of the registry, in the moments its cores
         // wait (joining a file's parts, making the people; the persons file before keeps both busy). A
         // failure is the answer when the file is read.
-        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0], makeRoom: true)) : null;
+        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
         _ = measuring?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.
@@ -487,6 +487,16 @@ public static class FileSnapshot
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bad);
         }
         var assembly = System.Diagnostics.Stopwatch.StartNew();
+        // The memory the settlements will be read into, and its pages, taken while the people are made:
+        // steps of that are sequential, so a core is free (see SettlementFileReader.Room).
+        var rooming = measuring?.ContinueWith(static t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                t.Result.MakeRoom();
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _ = rooming?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var households = drafts.Households;
         string? RegionOf(string? householdId, string? insuplc) => householdId is { } hid && households.TryGetValue(hid, out var h) ? h.Region : insuplc;
         // The region's people, filtered where they lie (a million rows are not copied for it).
@@ -558,6 +568,7 @@ public static class FileSnapshot
         if (measuring is not null)
         {
             var path = settlementFiles[0];
+            rooming!.GetAwaiter().GetResult();
             var (read, reader) = SettlementFileReader.Read(measuring.GetAwaiter().GetResult(), psnNos, year, othersAreErrors: false, keys: keying!.GetAwaiter().GetResult());
             if (timings is not null)
             {

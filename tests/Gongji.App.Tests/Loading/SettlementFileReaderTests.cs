@@ -39,7 +39,8 @@ public class SettlementFileReaderTests
         var path = Path.Combine(folder, "settlements.csv");
         var persons = PersonsOf(folder);
         var (alone, _) = SettlementFileReader.Read(path, persons, 2024, parts: 3);
-        var layout = SettlementFileReader.Measure(path, parts: 3, makeRoom: true);
+        var layout = SettlementFileReader.Measure(path, parts: 3);
+        layout.MakeRoom();
         var (first, _) = SettlementFileReader.Read(layout, persons, 2024);
         // The second read of the same layout writes into memory of its own, not over the first's rows.
         var (second, _) = SettlementFileReader.Read(layout, persons, 2024);
