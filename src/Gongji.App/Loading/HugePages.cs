@@ -79,8 +79,8 @@ public static partial class HugePages
         if (Inside(array, SmallPage) is var (from, length) && length > 0)
         {
             // In steps of 4 MiB: the kernel holds the process's memory map (mmap_lock) through a call, and
-            // the collector, committing heap for the registry's reading beside it, waits. With whole arrays
-            // a call at a time, 3 of ~17 runs read the registry in 5.3–6.7 s against ~3; in steps, none of ~20 took over 4.7 s.
+            // the collector, committing heap on other threads, waits for it. (Steps alone did not stop the
+            // registry's slow runs when the room was made beside its files; see SettlementFileReader.Room.)
             for (nuint done = 0; done < length; done += PopulateStep)
             {
                 if (Madvise(from + (nint)done, Math.Min(PopulateStep, length - done), MadvisePopulateWrite) != 0)
