@@ -179,7 +179,7 @@ public sealed class SettlementFileReader
         /// workplace's virtual machine the first touch of a page is dear (see <see cref="HugePages"/>):
         /// taken by the parts as they write, page by page, `perf` put ~1.6 s of the cores' time on it.
         /// Of the ways measured in turn (README, "Measured"), taking them while the people are made (a
-        /// core free) was the fastest: beside the registry's files 1 run in ~10 read them 2–6 s slower,
+        /// core free) was the fastest: beside the registry's files 1 run in ~15 read them 2–6 s slower,
         /// and just before the parse the parse was no faster.
         /// </param>
         public Room(long[] lines, bool faultIn)
