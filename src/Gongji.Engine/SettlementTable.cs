@@ -10,7 +10,7 @@ namespace Gongji.Engine;
 /// 36 bytes a row smaller. A row with an amount beyond ±21,474,836.47 yuan keeps its amounts whole
 /// beside the columns (<see cref="WideFlag"/>); the accessors read either. setl_id is kept as UTF-8
 /// bytes in one pool. Built from <see cref="Settlement"/> records, or filled in parallel by a fast
-/// file reader (<see cref="ForFill"/>).
+/// file reader (<see cref="ForFill(int)"/>).
 /// </summary>
 public sealed class SettlementTable
 {
@@ -145,16 +145,9 @@ public sealed class SettlementTable
     /// <summary>
     /// A table whose rows a reader of file parts writes in parallel, each part at its own places
     /// (<see cref="Set"/>), then closes the gaps (<see cref="MoveRows"/>) and seals it. Persons are the
-    /// registry's, numbered up front, so the parts need not agree on them.
+    /// registry's, numbered up front (<see cref="NumberPersons"/>) before any row, so the parts need not
+    /// agree on them; the columns can be made before the persons are known.
     /// </summary>
-    public static SettlementTable ForFill(IEnumerable<string> psnNos, int capacity)
-    {
-        var table = ForFill(capacity);
-        table.NumberPersons(psnNos);
-        return table;
-    }
-
-    /// <summary>The columns of a fill made before its persons are known; they are numbered before the fill (<see cref="NumberPersons"/>).</summary>
     // The fill brings its own pool of setl_ids (Seal).
     public static SettlementTable ForFill(int capacity) => new(capacity, 0);
 
