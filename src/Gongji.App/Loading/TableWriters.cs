@@ -383,6 +383,7 @@ public sealed class PostgresTableWriter : TableWriter
     private bool? _direct;
     private long _copied;
     private readonly List<(string Drop, string Create)> _dropped = []; // statements, in the order found
+    private bool _truncated;
 
     public PostgresTableWriter(NpgsqlConnection connection, FileKind kind, long batchId) : base(kind, batchId)
     {
@@ -395,10 +396,15 @@ public sealed class PostgresTableWriter : TableWriter
         if (_importer is null)
         {
             _direct = false;
-            if (Kind is SettlementsKind or FeeDetailsKind)
+            if (Kind is SettlementsKind or FeeDetailsKind && !await AnyRowAsync(ct))
             {
-                await using var any = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {Kind.Table})", _connection);
-                _direct = !(bool)(await any.ExecuteScalarAsync(ct))!;
+                // Empty now, but a load in another session may yet commit rows: the table is locked first
+                // and looked at again, so nothing another session wrote is taken for empty (and truncated).
+                await using (var lockTable = new NpgsqlCommand($"LOCK TABLE {Kind.Table} IN ACCESS EXCLUSIVE MODE", _connection))
+                {
+                    await lockTable.ExecuteNonQueryAsync(ct);
+                }
+                _direct = !await AnyRowAsync(ct);
             }
             if (_direct == false)
             {
@@ -433,10 +439,35 @@ public sealed class PostgresTableWriter : TableWriter
                     await using var command = new NpgsqlCommand(drop, _connection);
                     await command.ExecuteNonQueryAsync(ct);
                 }
+                // The empty table is truncated, so it is new in this transaction, and the rows copied FREEZE:
+                // on a server with wal_level minimal neither the rows nor the indexes built after are written
+                // to the WAL (the file itself is synced at commit; a failed load leaves the old empty file),
+                // and on any server the rows are stored frozen and their pages all-visible, so no vacuum has
+                // to come back to rewrite a city's year (PostgreSQL manual, "Populating a Database", and COPY's
+                // FREEZE). Frozen rows are seen at once by snapshots older than the commit; the table was empty
+                // and locked, so those saw nothing before. A table another's foreign key refers to cannot be
+                // truncated and is copied plainly.
+                await using (var referenced = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = to_regclass(@t))", _connection))
+                {
+                    referenced.Parameters.AddWithValue("t", Kind.Table);
+                    _truncated = !(bool)(await referenced.ExecuteScalarAsync(ct))!;
+                }
+                if (_truncated)
+                {
+                    await using var truncate = new NpgsqlCommand($"TRUNCATE {Kind.Table}", _connection);
+                    await truncate.ExecuteNonQueryAsync(ct);
+                }
             }
-            _importer = new PgBinaryCopy(await _connection.BeginRawBinaryCopyAsync($"COPY {(_direct == true ? Kind.Table : _stage)} ({ColumnList}) FROM STDIN (FORMAT BINARY)", ct));
+            var freeze = _truncated ? ", FREEZE" : "";
+            _importer = new PgBinaryCopy(await _connection.BeginRawBinaryCopyAsync($"COPY {(_direct == true ? Kind.Table : _stage)} ({ColumnList}) FROM STDIN (FORMAT BINARY{freeze})", ct));
         }
         return _importer;
+    }
+
+    private async Task<bool> AnyRowAsync(CancellationToken ct)
+    {
+        await using var any = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {Kind.Table})", _connection);
+        return (bool)(await any.ExecuteScalarAsync(ct))!;
     }
 
     public override async Task WriteAsync(RowBatch batch, CancellationToken ct)

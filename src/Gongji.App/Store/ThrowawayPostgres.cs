@@ -25,7 +25,8 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
 
     private static bool AsRoot => Environment.UserName == "root";
 
-    public static async Task<ThrowawayPostgres> StartAsync()
+    /// <summary>Starts a cluster; <paramref name="settings"/> are more server settings, "name=value".</summary>
+    public static async Task<ThrowawayPostgres> StartAsync(params string[] settings)
     {
         var server = new ThrowawayPostgres(FindBinaries(), FreePort());
         Directory.CreateDirectory(server._root);
@@ -37,7 +38,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         var data = Path.Combine(server._root, "data");
         await RunAsync(Path.Combine(server._bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"], AsRoot);
         await RunAsync(Path.Combine(server._bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(server._root, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {server._root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"], AsRoot);
+            "-o", $"-p {server.Port} -k {server._root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200{string.Concat(settings.Select(setting => " -c " + setting))}", "start"], AsRoot);
         return server;
     }
 

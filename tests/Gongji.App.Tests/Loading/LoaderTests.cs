@@ -341,6 +341,57 @@ public class LoaderTests(PostgresServer postgres)
         Assert.Equal(before, await IndexesAsync());
     }
 
+    [Fact]
+    public async Task A_first_load_into_PostgreSQL_stores_its_rows_frozen()
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("postgres", postgres, folder);
+        var good = Write(folder, "settlements_a.csv", $"{SettlementHeader}\n" + string.Concat(Enumerable.Range(1, 2000).Select(i => $"S{i},P1,2024-03-05,21,10,0,0,0,10,5,0,0,,,x\n")));
+        Assert.Equal(new WriteCounts(2000, 0, 0), (await new Loader(store, TimeProvider.System).LoadAsync(good)).Counts);
+        await using var connection = await store.OpenAsync();
+        await using var query = connection.CreateCommand();
+        query.CommandText = "CREATE EXTENSION IF NOT EXISTS pg_visibility; SELECT count(*), bool_and(all_frozen) FROM pg_visibility_map('settlements')";
+        await using var rows = await query.ExecuteReaderAsync();
+        Assert.True(await rows.ReadAsync());
+        Assert.True(rows.GetInt64(0) > 1); // pages
+        Assert.True(rows.GetBoolean(1)); // every page all-frozen: no vacuum has to come back to them
+    }
+
+    [Fact]
+    public async Task A_first_load_into_PostgreSQL_keeps_rows_another_session_committed_while_it_waited()
+    {
+        var folder = Folder();
+        var store = await WithPersonsAsync("postgres", postgres, folder);
+        // Another session writes a settlement and holds its transaction open: the table looks empty to the load.
+        await using var other = await store.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var insert = other.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO settlements (setl_id, psn_no, setl_time, setl_year, med_type, medfee_sumamt_fen, fulamt_ownpay_amt_fen, overlmt_selfpay_fen, " +
+                "preselfpay_amt_fen, inscp_scp_amt_fen, hifp_pay_fen, hifmi_pay_fen, hifob_pay_fen, cvlserv_pay_fen, hifes_pay_fen, hifdm_pay_fen, maf_pay_fen, oth_pay_fen, " +
+                "refd_setl_flag, referral_compliant, exclusion, content_hash, batch_id) VALUES ('OTHER', 'P1', '2024-01-02', 2024, '11', 100, 0, 0, 0, 100, 50, 0, 0, 0, 0, 0, 0, 0, false, true, 'none', 'h', 0)";
+            await insert.ExecuteNonQueryAsync();
+        }
+        var good = Write(folder, "settlements_a.csv", $"{SettlementHeader}\nS1,P1,2024-03-05,21,1000,0,0,0,1000,600,0,0,,,x\nS2,P1,2024-03-06,11,100,0,0,0,100,50,0,0,,,y\n");
+        var load = new Loader(store, TimeProvider.System).LoadAsync(good);
+        // The load waits for the table's lock; then the other session commits.
+        await using (var waiting = other.CreateCommand())
+        {
+            waiting.Transaction = transaction;
+            waiting.CommandText = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'settlements'::regclass AND NOT granted)";
+            for (var tries = 0; !(bool)(await waiting.ExecuteScalarAsync())! && !load.IsCompleted; tries++)
+            {
+                Assert.True(tries < 600, "the load never waited for the table");
+                await Task.Delay(50);
+            }
+        }
+        await transaction.CommitAsync();
+        Assert.Equal(new WriteCounts(2, 0, 0), (await load).Counts);
+        await using var db = store.CreateDb();
+        Assert.Equal(new[] { "OTHER", "S1", "S2" }, await db.Settlements.OrderBy(s => s.SetlId).Select(s => s.SetlId).ToListAsync());
+    }
+
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
