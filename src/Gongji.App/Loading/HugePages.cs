@@ -23,6 +23,13 @@ public static partial class HugePages
     private const long SmallPage = 4096;
     private const nuint PopulateStep = 4 << 20;
 
+    /// <summary>
+    /// Whether <see cref="FaultIn"/> takes pages from the kernel at once. Off with GONGJI_PREFAULT=0: on a
+    /// host that is sometimes slow to hand memory back (see README, "Measured") the taking is where that
+    /// slowness lands, and a county may rather have the pages come as they are written.
+    /// </summary>
+    public static bool TakePagesAtOnce { get; set; } = Environment.GetEnvironmentVariable("GONGJI_PREFAULT") != "0";
+
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
@@ -76,7 +83,7 @@ public static partial class HugePages
     /// </summary>
     public static void FaultIn(Array array)
     {
-        if (Inside(array, SmallPage) is var (from, length) && length > 0)
+        if (TakePagesAtOnce && Inside(array, SmallPage) is var (from, length) && length > 0)
         {
             // In steps of 4 MiB: the kernel holds the process's memory map (mmap_lock) through a call, and
             // the collector, committing heap on other threads, waits for it. (Steps alone did not stop the

@@ -1,9 +1,42 @@
+using System.Runtime.InteropServices;
 using Gongji.Loading;
 
 namespace Gongji.App.Tests.Loading;
 
-public class HugePagesTests
+public partial class HugePagesTests
 {
+    [LibraryImport("libc", EntryPoint = "mincore")]
+    private static partial int Mincore(nint address, nuint length, [Out] byte[] vector);
+
+    /// <summary>The share of the array's whole 4 KiB pages the kernel has in memory (mincore).</summary>
+    private static double Resident(Array array)
+    {
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        try
+        {
+            var start = (long)Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
+            var from = (start + 4095) & ~4095L;
+            var to = (start + Buffer.ByteLength(array)) & ~4095L;
+            var vector = new byte[(to - from) / 4096];
+            Assert.Equal(0, Mincore((nint)from, (nuint)(to - from), vector));
+            return vector.Count(b => (b & 1) != 0) / (double)vector.Length;
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    [Fact]
+    public void Pages_are_taken_from_the_kernel_at_once()
+    {
+        Assert.True(HugePages.TakePagesAtOnce, "GONGJI_PREFAULT=0 is set");
+        var fresh = new long[16_000_000]; // 128 MB
+        HugePages.KeepSmallPages(fresh);
+        HugePages.FaultIn(fresh);
+        Assert.Equal(1.0, Resident(fresh));
+    }
+
     [Fact]
     public void Advice_on_an_arrays_pages_keeps_what_it_holds()
     {
