@@ -28,7 +28,7 @@ public static partial class HugePages
     /// host that is sometimes slow to hand memory back (see README, "Measured") the taking is where that
     /// slowness lands, and a county may rather have the pages come as they are written.
     /// </summary>
-    public static bool TakePagesAtOnce { get; set; } = Environment.GetEnvironmentVariable("GONGJI_PREFAULT") != "0";
+    public static bool TakePagesAtOnce { get; } = Environment.GetEnvironmentVariable("GONGJI_PREFAULT") != "0";
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);

@@ -379,7 +379,7 @@ public class LoaderTests(PostgresServer postgres)
         await using (var waiting = other.CreateCommand())
         {
             waiting.Transaction = transaction;
-            waiting.CommandText = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'settlements'::regclass AND NOT granted)";
+            waiting.CommandText = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND relation = 'settlements'::regclass AND NOT granted)";
             for (var tries = 0; !(bool)(await waiting.ExecuteScalarAsync())! && !load.IsCompleted; tries++)
             {
                 Assert.True(tries < 600, "the load never waited for the table");
