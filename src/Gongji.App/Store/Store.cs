@@ -83,9 +83,11 @@ public sealed class GongjiStore
         if (connection is SqliteConnection)
         {
             await using var pragma = connection.CreateCommand();
-            // 8 KiB pages for a new file (an existing one keeps its own): the settlements' rows fill a
-            // 4 KiB page quickly; SQLite alone inserted 1.6 M of them in 3.8-4.0 s against 4.8-5.1.
-            pragma.CommandText = "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+            // 32 KiB pages for a new file (an existing one keeps its own): a settlement row is ~290 bytes, and
+            // fewer, fuller pages cost the load less. 1.6 M settlements: 4.8–5.6 s against 5.6–6.3 s with 8 KiB
+            // (eight rounds in turn; 8 KiB had taken 3.8–4.0 s of SQLite's own against 4.8–5.1 with 4 KiB);
+            // a look-up by key ~1 µs slower, a scan of the table faster (0.11 s against 0.15).
+            pragma.CommandText = "PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
         return connection;
