@@ -50,7 +50,7 @@ internal static class Commands
           gongji bank-return FILE [--by NAME]      reconcile the bank's return file (payment_key,status,bank_ref,message)
           gongji cases PATH...                     run conformance cases (.yaml files or folders)
           gongji bench [--persons 200000] [--load-persons 50000] [--from DIR] [--county 330108] [--year 2024]
-                       [--no-load] [--no-postgres] [--json FILE]   measure file-to-file, the engine, one household, loading
+                       [--rounds 3] [--no-load] [--no-postgres] [--json FILE]   measure file-to-file (median of the rounds), the engine, one household, loading
 
         Store: --db PATH (SQLite file), --db postgres://user@host:port/db or "Host=…" (PostgreSQL);
         default GONGJI_DB, else data/gongji.db.
@@ -694,6 +694,7 @@ internal static class Commands
             From = o.Get("from"),
             Load = !o.Flag("no-load"),
             Postgres = !o.Flag("no-postgres"),
+            FileRounds = o.Int("rounds", 3, min: 1),
         };
         var machine = Gongji.Bench.Benchmark.Machine();
         Console.WriteLine($"gongji bench on {machine["cpu"]}, {machine["cores"]} cores, {machine["memory"]}, {machine["runtime"]} ({machine["os"]})");
