@@ -158,6 +158,9 @@ public sealed class SettlementFileReader
         /// <summary>How long the measuring took.</summary>
         public double Seconds { get; }
 
+        /// <summary>The file's block hashes, when the measure was asked for them.</summary>
+        public FileBlockHashes? BlockHashes { get; init; }
+
         /// <summary>Memory for the rows made with the measure, else made now; used by one read only.</summary>
         internal Room TakeRoom() => Interlocked.Exchange(ref _room, null) ?? new Room(Lines, faultIn: false);
 
@@ -218,7 +221,8 @@ public sealed class SettlementFileReader
     /// counts its lines and checks that it is UTF-8 (as TabularFile.DetectEncoding decides: a BOM, or valid
     /// UTF-8 throughout, else GB18030).
     /// </summary>
-    public static Layout Measure(string path, int? parts = null)
+    /// <param name="hash">Whether the same reads also hash the file's blocks (<see cref="Layout.BlockHashes"/>), for a run's inputs fingerprint.</param>
+    public static Layout Measure(string path, int? parts = null, bool hash = false)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long length;
@@ -237,19 +241,20 @@ public sealed class SettlementFileReader
         }
         var lines = new long[partCount];
         var utf8 = new bool[partCount + 1];
+        var blocks = hash ? new FileBlockHashes(path, length) : null;
         Parallel.For(0, partCount + 1, k =>
         {
             if (k == 0)
             {
-                utf8[0] = CountLines(path, 0, bounds[0]).Utf8; // the header: checked, not counted
+                utf8[0] = CountLines(path, 0, bounds[0], blocks?.Part(0, bounds[0])).Utf8; // the header: checked, not counted
                 return;
             }
-            (lines[k - 1], utf8[k]) = CountLines(path, bounds[k - 1], bounds[k]);
+            (lines[k - 1], utf8[k]) = CountLines(path, bounds[k - 1], bounds[k], blocks?.Part(bounds[k - 1], bounds[k]));
         });
         var headerBytes = ReadBytes(path, 0, (int)Math.Min(headerEnd, 1 << 20));
         var encoding = headerBytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? new UTF8Encoding(true)
             : utf8.All(valid => valid) ? new UTF8Encoding(false) : TabularFile.Gb18030;
-        return new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds);
+        return new Layout(path, bounds, lines, encoding, headerBytes, watch.Elapsed.TotalSeconds) { BlockHashes = blocks };
     }
 
     /// <summary>
@@ -406,9 +411,12 @@ public sealed class SettlementFileReader
         return position;
     }
 
-    /// <summary>Lines in [from, to): line ends, and one more for a last line without one.</summary>
-    /// <summary>The lines from <paramref name="from"/> to <paramref name="to"/> (one started at a line end), and whether their bytes are UTF-8.</summary>
-    private static (long Lines, bool Utf8) CountLines(string path, long from, long to)
+    /// <summary>
+    /// The lines from <paramref name="from"/> to <paramref name="to"/> (one started at a line end: line ends,
+    /// and one more for a last line without one), and whether their bytes are UTF-8; the same bytes go
+    /// to <paramref name="hasher"/> when given, which then reads the rest of its last block.
+    /// </summary>
+    private static (long Lines, bool Utf8) CountLines(string path, long from, long to, FileBlockHashes.PartHasher? hasher = null)
     {
         if (to <= from)
         {
@@ -439,6 +447,7 @@ public sealed class SettlementFileReader
                     break;
                 }
                 var fresh = buffer.AsSpan(filled, read);
+                hasher?.Append(fresh);
                 lines += fresh.Count((byte)'\n');
                 last = fresh[^1];
                 remaining -= read;
@@ -455,6 +464,7 @@ public sealed class SettlementFileReader
                 filled -= whole;
             }
             valid = valid && System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, filled));
+            hasher?.Finish(stream);
             return (lines + (last == '\n' ? 0 : 1), valid);
         }
         finally

@@ -399,8 +399,12 @@ public static class FileSnapshot
     /// <param name="timings">When given, receives the seconds spent on the registry files and on the settlements.</param>
     /// <param name="partBytes">Files at least this large are read in parallel parts (tests make it small).</param>
     /// <param name="warnings">When given, receives what the loaders would warn of (file, row and why), in file order.</param>
+    /// <param name="settlementsHashed">
+    /// When given, the settlements file's block hashes are made by the reads that count its lines, and
+    /// given here (null when there is none, or the reading failed first).
+    /// </param>
     public static RegionYearInput Read(string folder, string region, int year, IReadOnlyDictionary<string, decimal> parameters, bool explain = false, IDictionary<string, double>? timings = null,
-        long partBytes = 4 << 20, List<string>? warnings = null)
+        long partBytes = 4 << 20, List<string>? warnings = null, TaskCompletionSource<FileBlockHashes?>? settlementsHashed = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -473,7 +477,8 @@ public static class FileSnapshot
         // The settlements file's lines are counted beside the rest of the registry, in the moments its cores
         // wait (joining a file's parts, making the people; the persons file before keeps both busy). A
         // failure is the answer when the file is read.
-        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0])) : null;
+        var measuring = settlementFiles.Count > 0 ? Task.Run(() => SettlementFileReader.Measure(settlementFiles[0], hash: settlementsHashed is not null)) : null;
+        _ = measuring?.ContinueWith(t => settlementsHashed?.TrySetResult(t.IsCompletedSuccessfully ? t.Result.BlockHashes : null), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         _ = measuring?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var later = registry.Where(r => !first.Contains(r.Kind.Name)).ToList();
         // Each its own context, so no two files add to one list of warnings at once.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gongji.Engine;
 using Gongji.Engine.Model;
 using Gongji.Engine.Parameters;
+using Gongji.Loading;
 using Gongji.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -93,12 +94,22 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var phases = new Dictionary<string, double>();
-        // The inputs' fingerprint is made beside the work, in the moments a core waits (its phase: the wait left at the end).
-        var fingerprinting = Task.Run(() => FilesFingerprint(from));
+        // The inputs' fingerprint is made beside the work, in the moments a core waits (its phase: the wait
+        // left at the end); the settlements file's blocks are hashed by the reads that count its lines.
+        var settlementsHashed = new TaskCompletionSource<FileBlockHashes?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fingerprinting = Task.Run(() => FilesFingerprint(from, settlementsHashed.Task));
         // The policy documents are parsed beside the reading too, not when the engine starts.
         var parameterBook = Task.Run(() => ParameterBook.Default);
         var warnings = new List<string>();
-        var input = FileSnapshot.Read(from, region, year, parameters, timings: phases, warnings: warnings);
+        RegionYearInput input;
+        try
+        {
+            input = FileSnapshot.Read(from, region, year, parameters, timings: phases, warnings: warnings, settlementsHashed: settlementsHashed);
+        }
+        finally
+        {
+            settlementsHashed.TrySetResult(null); // no settlements file, or the read failed before its lines were counted
+        }
         RefuseWithoutPolicy(input, region, year, parameters);
         watch.Restart();
         // What the reading left behind (the registry's rows, the parts' setl_id pools, line numbers) is
@@ -117,15 +128,31 @@ public sealed class RunService(GongjiStore store, TimeProvider clock, Warnings.F
         return new RunReport(null, region, year, result, fingerprint, files) { Phases = phases, InputWarnings = warnings };
     }
 
-    /// <summary>For a run from files: a hash of the input files' names and bytes.</summary>
-    public static string FilesFingerprint(string folder)
+    /// <summary>
+    /// For a run from files: a hash of the input files' names and their blocks' hashes (<see cref="FileBlockHashes"/>),
+    /// in name order. <paramref name="measured"/>, when given, may bring a file's block hashes already made
+    /// (the settlements file's, by the reads that count its lines): waited for, for a file named as settlements.
+    /// </summary>
+    public static string FilesFingerprint(string folder, Task<FileBlockHashes?>? measured = null)
     {
+        var files = Directory.EnumerateFiles(folder).Where(f => !f.EndsWith(".errors.csv", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        bool Measured(string path) => measured is not null && FileKind.Detect(path, []) is SettlementsKind && !path.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
+        // The other files first: the measure is still counting lines.
+        var blocks = files.Where(f => !Measured(f)).ToDictionary(f => f, FileBlockHashes.Read, StringComparer.Ordinal);
         var hash = new System.IO.Hashing.XxHash128();
-        foreach (var path in Directory.EnumerateFiles(folder).Where(f => !f.EndsWith(".errors.csv", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        Span<byte> bytes = stackalloc byte[16];
+        foreach (var path in files)
         {
+            if (!blocks.TryGetValue(path, out var file))
+            {
+                file = measured!.GetAwaiter().GetResult() is { } made && made.Path == path ? made : FileBlockHashes.Read(path);
+            }
             hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(path)));
-            using var stream = File.OpenRead(path);
-            hash.Append(stream);
+            foreach (var block in file.Hashes)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(bytes, block);
+                hash.Append(bytes);
+            }
         }
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }

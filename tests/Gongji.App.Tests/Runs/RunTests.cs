@@ -106,6 +106,21 @@ public class RunTests(PostgresServer postgres)
     }
 
     [Fact]
+    public void A_run_from_files_is_fingerprinted_as_its_files_read_one_by_one_and_a_changed_byte_changes_it()
+    {
+        var folder = DemoData.Write("330108", 300, 2024);
+        // The run hashes the settlements file's blocks while it counts the lines, the rest beside it.
+        var report = RunService.RunFromFiles(folder, "330108", 2024, NoParameters, Path.Combine(Path.GetTempPath(), "gongji-out-" + Guid.NewGuid().ToString("N")[..8]), spreadsheets: false);
+        Assert.Equal(RunService.FilesFingerprint(folder), report.Fingerprint);
+        var settlements = Path.Combine(folder, "settlements.csv");
+        var bytes = File.ReadAllBytes(settlements);
+        var at = Array.LastIndexOf(bytes, (byte)'1');
+        bytes[at] = (byte)'2';
+        File.WriteAllBytes(settlements, bytes);
+        Assert.NotEqual(report.Fingerprint, RunService.FilesFingerprint(folder));
+    }
+
+    [Fact]
     public void Persons_and_enrolments_read_from_their_bytes_in_parts_give_the_same_people_as_the_general_parser()
     {
         var folder = DemoData.Write("330108", 400, 2024);
