@@ -385,7 +385,9 @@ internal static class Commands
             }
             var watch = Stopwatch.StartNew();
             report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
-            Console.WriteLine($"computed {region} {year} from {from} in {watch.Elapsed.TotalSeconds:N2} s ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})");
+            // One line a bench (and a clerk) reads: the year's settlements, the seconds, the peak memory, then the phases.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"computed {region} {year} from {from}: {report.Result.Columns.Table.Count:N0} settlements in {watch.Elapsed.TotalSeconds:N2} s, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / 1073741824.0:N2} GiB ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})"));
             foreach (var w in report.InputWarnings.Take(5))
             {
                 Console.WriteLine($"  warning: {w}");
@@ -683,6 +685,17 @@ internal static class Commands
         return 0;
     }
 
+    /// <summary>
+    /// How this very gongji is started again (for the bench's runs from files, each a process of its own as
+    /// a clerk's `gongji run` is): its apphost, or dotnet with its assembly; null under another host.
+    /// </summary>
+    private static string[]? GongjiCommand() => Environment.ProcessPath switch
+    {
+        { } host when Path.GetFileNameWithoutExtension(host) == "dotnet" => [host, typeof(Commands).Assembly.Location],
+        { } exe when System.Reflection.Assembly.GetEntryAssembly() == typeof(Commands).Assembly => [exe],
+        _ => null,
+    };
+
     private static async Task<int> BenchAsync(Options o)
     {
         var options = new Gongji.Bench.BenchOptions
@@ -695,6 +708,7 @@ internal static class Commands
             Load = !o.Flag("no-load"),
             Postgres = !o.Flag("no-postgres"),
             FileRounds = o.Int("rounds", 3, min: 1),
+            Command = GongjiCommand(),
         };
         var machine = Gongji.Bench.Benchmark.Machine();
         Console.WriteLine($"gongji bench on {machine["cpu"]}, {machine["cores"]} cores, {machine["memory"]}, {machine["runtime"]} ({machine["os"]})");

@@ -138,6 +138,17 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Bench_times_each_run_from_files_as_a_gongji_run_and_reports_the_median()
+    {
+        var json = Path.Combine(Folder(), "bench.json");
+        var (code, output) = await Gongji("bench", "--persons", "200", "--no-load", "--rounds", "2", "--json", json);
+        Assert.True(code == 0, output);
+        // Under the test runner's dotnet, each run is `dotnet gongji.dll run --from …`: its own report line is quoted.
+        Assert.Matches(@"file to file \(run --from --to\) +[\d,]+ settlements/s +[\d,]+ settlements in [\d.]+ s, the median of 2 runs \([\d.]+, [\d.]+ s\); peak memory [\d.]+ GiB; the median run: its own report: computed 330108 2024 from ", output);
+        Assert.Contains("\"file to file (run --from --to)\"", File.ReadAllText(json), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cases_closes_with_the_plain_count_line_and_fails_on_a_failure()
     {
         var (code, output) = await Gongji("cases", Paths.ProjectCases);
