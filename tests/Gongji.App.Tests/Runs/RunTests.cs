@@ -228,10 +228,20 @@ public class RunTests(PostgresServer postgres)
     [InlineData("331127")]
     public void Every_result_csv_holds_exactly_the_rows_of_the_result_tables(string county)
     {
-        // settlement_payers.csv is written straight from the engine's columns, person_totals.csv as bytes:
-        // both must read as the result tables (and settlement_payers as the engine's settlement lines).
+        // settlement_payers.csv is written straight from the engine's columns, person_totals.csv and
+        // household_totals.csv as bytes: all must read as the result tables (and settlement_payers as the
+        // engine's settlement lines).
         var folder = DemoData.Write(county, 500, 2024);
+        // A household id with a comma and a quote: written quoted, as the tables' rows are (Loader.Csv).
+        var householdsFile = Path.Combine(folder, "households.csv");
+        var households = File.ReadAllLines(householdsFile);
+        var id = households[1].Split(',')[0];
+        const string Odd = "\"H,\"\"odd\"\"\"";
+        File.WriteAllLines(householdsFile, households.Select(l => l.StartsWith(id + ",", StringComparison.Ordinal) ? Odd + l[id.Length..] : l));
+        var personsFile = Path.Combine(folder, "persons.csv");
+        File.WriteAllLines(personsFile, File.ReadAllLines(personsFile).Select(l => l.Replace("," + id + ",", "," + Odd + ",", StringComparison.Ordinal)));
         var result = PayerEngine.Compute(FileSnapshot.Read(folder, county, 2024, NoParameters));
+        Assert.Contains(result.Households, h => h.Household.Id == "H,\"odd\"");
         var outFolder = Path.Combine(folder, "out");
         ResultFiles.Write(result, county, outFolder, spreadsheets: false, peoplePerBlock: 7); // many blocks, formatted in parallel
         foreach (var (name, header, rows) in ResultFiles.Tables(result, county))
