@@ -387,7 +387,7 @@ internal static class Commands
             report = RunService.RunFromFiles(from, region, year, o.Parameters(), to, spreadsheets: o.Get("formats") is not "csv");
             // One line a bench (and a clerk) reads: the year's settlements, the seconds, the peak memory, then the phases.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"computed {region} {year} from {from}: {report.Result.Columns.Table.Count:N0} settlements in {watch.Elapsed.TotalSeconds:N2} s, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / 1073741824.0:N2} GiB ({string.Join(", ", report.Phases.Select(p => $"{p.Key} {p.Value:N1} s"))}; engine: {string.Join(", ", report.Result.Timings.Select(p => $"{p.Key} {p.Value:N1} s"))})"));
+                $"computed {region} {year} from {from}: {report.Result.Columns.Table.Count:N0} settlements in {watch.Elapsed.TotalSeconds:N2} s, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / 1073741824.0:N2} GiB ({Phases(report.Phases)}; engine: {Phases(report.Result.Timings)})"));
             foreach (var w in report.InputWarnings.Take(5))
             {
                 Console.WriteLine($"  warning: {w}");
@@ -684,6 +684,9 @@ internal static class Commands
         }
         return 0;
     }
+
+    private static string Phases(IEnumerable<KeyValuePair<string, double>> phases) =>
+        string.Join(", ", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N1} s")));
 
     /// <summary>
     /// How this very gongji is started again (for the bench's runs from files, each a process of its own as
