@@ -182,30 +182,32 @@ public static class FileSnapshot
                 throw error;
             }
             // A key in two parts is a duplicate neither part saw: the whole file is read again for the exact row.
+            // The persons file's parts are joined into who is known, which holds nobody before the first
+            // such file: there the join finds it, with no look-ups of their own (a sequential 0.05 s a city).
+            var joinFindsTwice = persons && context.KnownPersons.Count == 0;
             var twice = false;
-            Parallel.For(1, results.Length, (k, loop) =>
+            if (!joinFindsTwice)
             {
-                foreach (var key in results[k].Context.SeenKeys)
+                Parallel.For(1, results.Length, (k, loop) =>
                 {
-                    for (var j = 0; j < k; j++)
+                    foreach (var key in results[k].Context.SeenKeys)
                     {
-                        if (results[j].Context.SeenKeys.Contains(key))
+                        for (var j = 0; j < k; j++)
                         {
-                            twice = true;
-                            loop.Stop();
-                            return;
+                            if (results[j].Context.SeenKeys.Contains(key))
+                            {
+                                twice = true;
+                                loop.Stop();
+                                return;
+                            }
                         }
                     }
-                }
-            });
-            if (twice)
-            {
-                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons, drafts.KeepIdNumbers), drafts.KeepIdNumbers);
+                });
             }
             if (persons)
             {
-                // Who is known and the ID numbers (when kept) are two tables: each sized once and joined side
-                // by side, each part in file order.
+                // Who is known, the ID numbers (when kept) and the rows are joined side by side, each part
+                // in file order, each table sized once.
                 var count = results.Sum(r => r.Context.KnownPersons.Count);
                 Parallel.Invoke(
                     () =>
@@ -213,7 +215,13 @@ public static class FileSnapshot
                         context.KnownPersons.EnsureCapacity(context.KnownPersons.Count + count);
                         foreach (var result in results)
                         {
-                            context.KnownPersons.UnionWith(result.Context.KnownPersons);
+                            foreach (var psn in result.Context.KnownPersons)
+                            {
+                                if (!context.KnownPersons.Add(psn) && joinFindsTwice)
+                                {
+                                    twice = true;
+                                }
+                            }
                         }
                     },
                     () =>
@@ -230,13 +238,21 @@ public static class FileSnapshot
                                 context.PsnNoByCertno.TryAdd(certno, psn);
                             }
                         }
-                    });
+                    },
+                    () => Merge([.. results.Select(r => r.Read)], drafts));
+            }
+            if (twice)
+            {
+                ReadRows(path, file.Rows(h => header = h), () => header, false, kind, Fork(context, ownPersons: persons, drafts.KeepIdNumbers), drafts.KeepIdNumbers);
             }
             foreach (var (_, own, _) in results)
             {
                 context.Warnings.AddRange(own.Warnings.Select(w => $"{Path.GetFileName(path)}: {w}"));
             }
-            Merge([.. results.Select(r => r.Read)], drafts);
+            if (!persons)
+            {
+                Merge([.. results.Select(r => r.Read)], drafts);
+            }
         }
         if (timings is not null)
         {
