@@ -273,14 +273,7 @@ public static class ResultFiles
             csv.Put(","u8);
             csv.Put(year);
             csv.Put(","u8);
-            csv.Fen(p.MedfeeSumamt.Fen);
-            foreach (var amount in p.ByPayer)
-            {
-                csv.Put(","u8);
-                csv.Fen(amount.Fen);
-            }
-            csv.Put(","u8);
-            csv.Fen(p.PersonalBurden.Fen);
+            csv.Amounts(p.MedfeeSumamt, p.ByPayer, p.PersonalBurden);
             csv.Put(","u8);
             csv.Fen(p.WarningBase.Fen);
             csv.EndLine();
@@ -308,14 +301,7 @@ public static class ResultFiles
             csv.Put(","u8);
             csv.Put(h.Category is { } category ? CategoryIds[category] : []);
             csv.Put(","u8);
-            csv.Fen(h.MedfeeSumamt.Fen);
-            foreach (var amount in h.ByPayer)
-            {
-                csv.Put(","u8);
-                csv.Fen(amount.Fen);
-            }
-            csv.Put(","u8);
-            csv.Fen(h.PersonalBurden.Fen);
+            csv.Amounts(h.MedfeeSumamt, h.ByPayer, h.PersonalBurden);
             csv.EndLine();
             lines++;
         }
@@ -403,6 +389,19 @@ public static class ResultFiles
                 Flush();
             }
             _at += Utf8Amount.Write(_buffer.AsSpan(_at), fen);
+        }
+
+        /// <summary>The totals' cells: medfee_sumamt, every payer's amount, personal_burden (person_totals and household_totals).</summary>
+        public void Amounts(Money medfee, ReadOnlySpan<Money> byPayer, Money burden)
+        {
+            Fen(medfee.Fen);
+            foreach (var amount in byPayer)
+            {
+                Put(","u8);
+                Fen(amount.Fen);
+            }
+            Put(","u8);
+            Fen(burden.Fen);
         }
 
         private void Flush()
