@@ -212,9 +212,22 @@ public class RunTests(PostgresServer postgres)
         Assert.Contains($"row {lines.Count}", expected);
         Assert.Contains("appears twice", expected);
         Assert.Equal(expected, actual);
+        lines.RemoveAt(lines.Count - 1);
+
+        // Twice within the first half (whose part fills who is known itself) and within the second: the part
+        // sees it, and names the same row as one reader of the whole file.
+        foreach (var (copy, at) in new[] { (3, 6), (lines.Count - 4, lines.Count - 1) })
+        {
+            var twice = lines.ToList();
+            twice.Insert(at, lines[copy]);
+            File.WriteAllLines(persons, twice);
+            var message = Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters)).Message;
+            Assert.Contains($"row {at + 1}", message);
+            Assert.Contains("appears twice", message);
+            Assert.Equal(message, Assert.Throws<InvalidDataException>(() => FileSnapshot.Read(folder, "330108", 2024, NoParameters, partBytes: 1)).Message);
+        }
 
         // A bad value late in the file is named by its row when a later part reads it.
-        lines.RemoveAt(lines.Count - 1);
         var cells = lines[^2].Split(',');
         cells[5] = "1970-13-01"; // brdy
         lines[^2] = string.Join(',', cells);
