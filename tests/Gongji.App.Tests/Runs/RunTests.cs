@@ -214,8 +214,8 @@ public class RunTests(PostgresServer postgres)
         Assert.Equal(expected, actual);
         lines.RemoveAt(lines.Count - 1);
 
-        // Twice within the first half (whose part fills who is known itself) and within the second: the part
-        // sees it, and names the same row as one reader of the whole file.
+        // Twice within the first half and within the second: the part that holds both sees it, and names the
+        // same row as one reader of the whole file.
         foreach (var (copy, at) in new[] { (3, 6), (lines.Count - 4, lines.Count - 1) })
         {
             var twice = lines.ToList();
